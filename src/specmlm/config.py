@@ -1,0 +1,182 @@
+"""The study's configuration: validation, and the views, variants and runs it describes.
+
+Imported by the Snakefile at parse time, so it stays light (yaml and jsonschema only): every
+SLURM job re-parses the workflow, and a slow import here is paid hundreds of times.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from specmlm.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
+TASK_DATA = {"pos": "ud", "ud": "ud", "ner": "ner"}
+KINDS_NEEDING_TEXT = {"fasttext", "scratch", "lapt", "va"}
+
+
+def _dotted(path: Any) -> str:
+    return ".".join(str(part) for part in path) or "<root>"
+
+
+def validate(config: dict[str, Any], schema_path: Path = SCHEMA_PATH) -> None:
+    """Check ``config`` against the schema and the cross-references the schema cannot express.
+
+    The first error found is raised as a :class:`ConfigError` naming its dotted key.
+    """
+    schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        error = errors[-1] if errors[-1].validator != "oneOf" else errors[0]
+        raise ConfigError(_dotted(error.absolute_path), error.message)
+    _check_references(config)
+
+
+def _check_references(config: dict[str, Any]) -> None:
+    study = config["study"]
+    for i, name in enumerate(study["variants"]):
+        if name not in config["variants"]:
+            raise ConfigError(f"study.variants.{i}", f"variant {name!r} is not defined under 'variants'")
+    for i, seed in enumerate(study["seeds"]):
+        if seed >= len(config["seed_sets"]):
+            raise ConfigError(f"study.seeds.{i}", f"seed set {seed} does not exist; seed_sets has {len(config['seed_sets'])} entries")
+    for i, lang in enumerate(study.get("languages", [])):
+        if lang not in config["languages"]:
+            raise ConfigError(f"study.languages.{i}", f"language {lang!r} is not defined under 'languages'")
+    for name, variant in config["variants"].items():
+        kind = variant["kind"]
+        if kind in {"pretrained", "lapt", "va"}:
+            if "base" not in variant:
+                raise ConfigError(f"variants.{name}.base", f"a {kind!r} variant needs a base model")
+            if variant["base"] not in config["base_models"]:
+                raise ConfigError(f"variants.{name}.base", f"base model {variant['base']!r} is not defined under 'base_models'")
+        if kind == "va":
+            vocab = variant.get("vocab")
+            if vocab not in config.get("vocab", {}):
+                raise ConfigError(f"variants.{name}.vocab", f"vocabulary settings {vocab!r} are not defined under 'vocab'")
+        section = variant.get("lapt", "lapt")
+        if kind in {"lapt", "va"} and section not in config["pretrain"]:
+            raise ConfigError(f"variants.{name}.lapt", f"pretrain section {section!r} is not defined under 'pretrain'")
+    views: set[str] = set()
+    for lang, entry in config["languages"].items():
+        for task in study["tasks"]:
+            if TASK_DATA[task] in entry and task not in entry["batch_size"]:
+                raise ConfigError(f"languages.{lang}.batch_size.{task}", f"{lang} has {TASK_DATA[task]} data, so it needs batch sizes for {task}")
+        for view in entry.get("translit", {}):
+            if not view.startswith(lang + "-"):
+                raise ConfigError(f"languages.{lang}.translit.{view}", f"a view of {lang} must be named '{lang}-<Script>'")
+            if view in views:
+                raise ConfigError(f"languages.{lang}.translit.{view}", "view name is used twice")
+            views.add(view)
+
+
+def load(path: str | Path) -> dict[str, Any]:
+    """Read and validate a config file."""
+    config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(config, dict):
+        raise ConfigError("<root>", f"{path} does not hold a mapping")
+    validate(config)
+    return config
+
+
+def canonical(value: Any) -> str:
+    """A key-sorted JSON rendering, so a rule's params change only when their content does."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class View:
+    """A language in one script: the unit every stage after transliteration works on."""
+
+    name: str
+    language: str
+    parent: str | None
+    scheme: str | None
+    has_ud: bool
+    has_ner: bool
+    has_text: bool
+
+    def has(self, task: str) -> bool:
+        return self.has_ud if TASK_DATA[task] == "ud" else self.has_ner
+
+
+@dataclass(frozen=True)
+class Run:
+    task: str
+    view: str
+    variant: str
+    seed: int
+
+    @property
+    def path(self) -> str:
+        return f"results/runs/{self.task}/{self.view}/{self.variant}/seed{self.seed}"
+
+
+class Study:
+    """The grid a config describes: views × variants × tasks × seeds, and each job's settings."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+
+    @cached_property
+    def languages(self) -> list[str]:
+        return list(self.config["study"].get("languages", self.config["languages"]))
+
+    @cached_property
+    def views(self) -> dict[str, View]:
+        views: dict[str, View] = {}
+        for lang in self.languages:
+            entry = self.config["languages"][lang]
+            flags = {"has_ud": "ud" in entry, "has_ner": "ner" in entry, "has_text": "text" in entry}
+            views[lang] = View(lang, lang, None, None, **flags)
+            for name, translit in entry.get("translit", {}).items():
+                views[name] = View(name, lang, lang, translit["scheme"], **flags)
+        return views
+
+    def variant(self, name: str) -> dict[str, Any]:
+        return self.config["variants"][name]
+
+    def variant_applies(self, view: View, variant: str) -> bool:
+        """Variants that pretrain on the view's own text need that text."""
+        return view.has_text or self.variant(variant)["kind"] not in KINDS_NEEDING_TEXT
+
+    @cached_property
+    def runs(self) -> list[Run]:
+        study = self.config["study"]
+        return [
+            Run(task, view.name, variant, seed)
+            for task in study["tasks"]
+            for view in self.views.values()
+            if view.has(task)
+            for variant in study["variants"]
+            if self.variant_applies(view, variant)
+            for seed in study["seeds"]
+        ]
+
+    def adapted(self) -> list[tuple[str, str]]:
+        """(view, variant) pairs whose encoder is built from the view's text."""
+        pairs = {(run.view, run.variant) for run in self.runs}
+        return sorted(p for p in pairs if self.variant(p[1])["kind"] in KINDS_NEEDING_TEXT)
+
+    def batch_size(self, task: str, view: str, variant: str) -> int:
+        fixed = self.variant(variant).get("batch_size")
+        if fixed is not None:
+            return int(fixed)
+        sizes = self.config["languages"][self.views[view].language]["batch_size"][task]
+        return int(sizes.get(variant, sizes["default"]))
+
+    def model_dir(self, view: str, variant: str) -> str:
+        """Where the encoder of a run comes from: a shared base model or a per-view build."""
+        spec = self.variant(variant)
+        if spec["kind"] == "pretrained":
+            return f"results/base/{spec['base']}"
+        return f"results/models/{view}/{variant}"

@@ -1,0 +1,20 @@
+"""Per-stage version numbers, carried in every rule's params.
+
+Snakemake reruns a job when its params change but cannot see this package's code. Bump a
+stage's number whenever a change here alters that stage's outputs, and exactly the jobs of
+that stage (and what depends on them) run again.
+"""
+
+VERSIONS: dict[str, int] = {
+    "fetch": 1,
+    "prepare": 1,
+    "transliterate": 1,
+    "tokenizer": 1,
+    "tokstats": 1,
+    "base_model": 1,
+    "vocab": 1,
+    "pretrain": 1,
+    "fasttext": 1,
+    "finetune": 1,
+    "aggregate": 1,
+}

@@ -1,0 +1,217 @@
+"""Tokenisation statistics of PAPER.md §9: fertility, continuation, UNK and words-with-UNK rates.
+
+The paper explains VA's gains by how badly mBERT's vocabulary covers a language, so these
+numbers are measured the same way for every tokeniser (mBERT, VA-augmented, monolingual BPE,
+SentencePiece models added as variants). A word is a whitespace token. Fertility, continuation
+and UNK proportions come from encoding whole lines (what a model sees); the words-with-UNK
+proportion from encoding each word alone, as the paper defines it. Raw counts are returned
+beside the proportions so that pooled figures (over splits, languages, groups) are ratios of
+summed counts rather than means of ratios.
+
+A subword is a continuation subword when it does not begin a word. How a tokeniser marks that
+depends on its scheme, recognised from its decoder:
+
+- WordPiece: the piece starts with ``##``.
+- byte-level BPE: the piece is not line-initial and has no ``Ġ`` (space) prefix.
+- SentencePiece (``▁`` marks a word start, XLM-R style): the piece has no ``▁`` prefix and is
+  not the first piece of its word. SentencePiece emits a bare ``▁`` before a word whose first
+  characters do not merge with it (``▁`` ``ئ`` …); the piece after a bare ``▁`` still begins
+  the word, so it does not count as a continuation. A line-initial piece never does either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from tokenizers import Tokenizer
+from transformers import AutoTokenizer, BertTokenizer, PreTrainedTokenizerBase
+from transformers.models.bert.tokenization_bert import load_vocab
+
+from specmlm.errors import InputError
+from specmlm.formats.conllu import read_ud
+from specmlm.formats.ner import read_prepared_ner
+from specmlm.formats.text import read_documents
+
+# mBERT (cased) tokenisation, as everywhere in the study. transformers 5 ignores a
+# `vocab_file=` argument to BertTokenizer(Fast) and silently builds a 5-token vocabulary, so
+# the vocabulary is read here and passed as `vocab`.
+MBERT_SETTINGS = {"do_lower_case": False, "strip_accents": False, "tokenize_chinese_chars": True}
+MBERT_MAX_LENGTH = 512
+BATCH_LINES = 10_000
+
+COUNT_KEYS = ("words", "subwords", "unk", "words_with_unk", "continuation")
+PROPORTION_KEYS = ("fertility", "continuation_prop", "unk_prop", "wunk_prop")
+ROW_KEYS = ("dataset", "split", *COUNT_KEYS, *PROPORTION_KEYS)
+
+
+def _wordpiece_continuations(tokens: Sequence[str]) -> int:
+    return sum(token.startswith("##") for token in tokens)
+
+
+def _bytelevel_continuations(tokens: Sequence[str]) -> int:
+    return sum(not token.startswith("Ġ") for token in tokens[1:])
+
+
+def _sentencepiece_continuations(tokens: Sequence[str]) -> int:
+    return sum(
+        not token.startswith("▁") and previous != "▁" for previous, token in zip(tokens, tokens[1:], strict=False)
+    )
+
+
+# Scheme name -> how many pieces of one encoded line are continuations; keyed by decoder class.
+CONTINUATION_RULES: dict[str, Callable[[Sequence[str]], int]] = {
+    "wordpiece": _wordpiece_continuations,
+    "bytelevel": _bytelevel_continuations,
+    "sentencepiece": _sentencepiece_continuations,
+}
+SCHEME_OF_DECODER = {"WordPiece": "wordpiece", "ByteLevel": "bytelevel", "Metaspace": "sentencepiece"}
+
+
+def scheme_of(tokenizer: PreTrainedTokenizerBase) -> str:
+    """Name the subword scheme (``wordpiece``, ``bytelevel``, ``sentencepiece``) from the decoder.
+
+    The decoder is the one component that states how word boundaries are written into pieces,
+    whatever model class (BPE, Unigram, WordPiece) sits underneath.
+    """
+    decoder = type(tokenizer.backend_tokenizer.decoder).__name__
+    if decoder not in SCHEME_OF_DECODER:
+        raise ValueError(
+            f"cannot tell the subword scheme of a tokenizer with decoder {decoder!r}; "
+            f"expected one of {sorted(SCHEME_OF_DECODER)}"
+        )
+    return SCHEME_OF_DECODER[decoder]
+
+
+def wordpiece_tokenizer(vocab_file: str | Path) -> BertTokenizer:
+    """Build the study's cased WordPiece tokenizer (mBERT settings) over a ``vocab.txt``."""
+    return BertTokenizer(vocab=load_vocab(str(vocab_file)), model_max_length=MBERT_MAX_LENGTH, **MBERT_SETTINGS)
+
+
+@contextlib.contextmanager
+def staged_directory(out_dir: str | Path) -> Iterator[Path]:
+    """Yield a fresh directory beside ``out_dir`` that replaces ``out_dir`` only on success.
+
+    ``save_pretrained`` writes several files; staging them keeps a killed stage from leaving a
+    directory that loads but is incomplete.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".tmp"))
+    try:
+        yield stage
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(stage, out_dir)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def tokenizer_from_wordpiece_vocab(vocab_file: str | Path, out_dir: str | Path) -> Path:
+    """Write a ``save_pretrained`` tokenizer directory for a WordPiece ``vocab.txt``."""
+    tokenizer = wordpiece_tokenizer(vocab_file)
+    with staged_directory(out_dir) as stage:
+        tokenizer.save_pretrained(stage)
+    return Path(out_dir)
+
+
+def load_tokenizer(tokenizer: str | Path | PreTrainedTokenizerBase) -> PreTrainedTokenizerBase:
+    """Accept a tokenizer object or a ``save_pretrained`` directory."""
+    if isinstance(tokenizer, PreTrainedTokenizerBase):
+        return tokenizer
+    return AutoTokenizer.from_pretrained(str(tokenizer))
+
+
+def _plain_backend(tokenizer: PreTrainedTokenizerBase) -> Tokenizer:
+    """A copy of the backend with truncation and padding off, so every piece is counted."""
+    backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    backend.no_truncation()
+    backend.no_padding()
+    return backend
+
+
+def with_proportions(counts: dict[str, int]) -> dict[str, int | float]:
+    """Add the four proportions to a dict of the five raw counts (also for pooled counts)."""
+    words, subwords = counts["words"], counts["subwords"]
+    if not words or not subwords:
+        raise ValueError("no words to compute tokenisation statistics on")
+    return {
+        **{key: counts[key] for key in COUNT_KEYS},
+        "fertility": subwords / words,
+        "continuation_prop": counts["continuation"] / subwords,
+        "unk_prop": counts["unk"] / subwords,
+        "wunk_prop": counts["words_with_unk"] / words,
+    }
+
+
+def token_stats(tokenizer: str | Path | PreTrainedTokenizerBase, lines: Iterable[str]) -> dict[str, int | float]:
+    """Counts and proportions of §9 for ``lines`` (whitespace-tokenised text), no special tokens."""
+    tokenizer = load_tokenizer(tokenizer)
+    backend = _plain_backend(tokenizer)
+    continuations = CONTINUATION_RULES[scheme_of(tokenizer)]
+    unk_id = tokenizer.unk_token_id
+    lines = [line for line in lines if line.strip()]
+    word_counts = Counter(word for line in lines for word in line.split())
+    counts = dict.fromkeys(COUNT_KEYS, 0)
+    counts["words"] = sum(word_counts.values())
+    for start in range(0, len(lines), BATCH_LINES):
+        for encoding in backend.encode_batch(lines[start : start + BATCH_LINES], add_special_tokens=False):
+            counts["subwords"] += len(encoding.ids)
+            counts["unk"] += encoding.ids.count(unk_id)
+            counts["continuation"] += continuations(encoding.tokens)
+    words = list(word_counts)
+    for start in range(0, len(words), BATCH_LINES):
+        batch = words[start : start + BATCH_LINES]
+        for word, encoding in zip(batch, backend.encode_batch(batch, add_special_tokens=False), strict=True):
+            counts["words_with_unk"] += word_counts[word] * (unk_id in encoding.ids)
+    return with_proportions(counts)
+
+
+def _ud_lines(path: Path) -> list[str]:
+    return [" ".join(sentence.words) for sentence in read_ud(path)]
+
+
+def _ner_lines(path: Path) -> list[str]:
+    return [" ".join(sentence.tokens) for sentence in read_prepared_ner(path)]
+
+
+def _text_lines(path: Path) -> list[str]:
+    return [line for document in read_documents(path) for line in document]
+
+
+# dataset -> (splits, file pattern inside a view directory, reader giving one line per sentence)
+DATASETS: dict[str, tuple[tuple[str, ...], str, Callable[[Path], list[str]]]] = {
+    "ud": (("train", "dev", "test"), "ud/{split}.conllu", _ud_lines),
+    "ner": (("train", "dev", "test"), "ner/{split}.tsv", _ner_lines),
+    "text": (("train", "valid", "test"), "text/{split}.txt", _text_lines),
+}
+
+
+def stats_for_view(
+    tokenizer_dir: str | Path | PreTrainedTokenizerBase, view_dir: str | Path
+) -> list[dict[str, str | int | float]]:
+    """One row per dataset × split present in a prepared view directory.
+
+    Datasets a view lacks (no UD treebank for mhr, no WikiAnn split for wo) are skipped, not
+    errors: the view's prepare stage already decided what exists. UD sentences are their
+    syntactic-word forms joined by spaces, so a form containing a space (Vietnamese) counts as
+    several words, as a whitespace token is the paper's word.
+    """
+    tokenizer = load_tokenizer(tokenizer_dir)
+    rows: list[dict[str, str | int | float]] = []
+    for dataset, (splits, pattern, reader) in DATASETS.items():
+        for split in splits:
+            path = Path(view_dir) / pattern.format(split=split)
+            if not path.exists():
+                continue
+            lines = reader(path)
+            if not any(line.split() for line in lines):
+                raise InputError(path, None, "no words found; expected at least one sentence")
+            rows.append({"dataset": dataset, "split": split, **token_stats(tokenizer, lines)})
+    return rows

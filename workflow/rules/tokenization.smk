@@ -1,0 +1,62 @@
+# Tokenization statistics (PAPER §9): fertility, continuation, UNK and words-with-UNK
+# proportions for every tokenizer in play, on every view, dataset and split.
+
+
+def tokenizer_sources():
+    """(view, source, name) for each tokenizer a run of the study uses on a view."""
+    found = set()
+    for run in STUDY.runs:
+        spec = STUDY.variant(run.variant)
+        if spec["kind"] in ("pretrained", "lapt"):
+            found.add((run.view, "base", spec["base"]))
+        elif spec["kind"] in ("va", "scratch"):
+            found.add((run.view, "vocab", run.variant))
+    return sorted(found)
+
+
+def tokenizer_dir(wildcards):
+    if wildcards.source == "base":
+        return f"results/tokenizers/{wildcards.name}"
+    return f"results/vocab/{wildcards.view}/{wildcards.name}"
+
+
+rule base_tokenizer:
+    output:
+        directory("results/tokenizers/{base}"),
+    params:
+        settings=lambda w: settings("tokenizer", config["base_models"][w.base]),
+        cache=config["cache_dir"],
+    log:
+        "results/logs/base_tokenizer/{base}.log",
+    script:
+        "../scripts/base_tokenizer.py"
+
+
+rule tokstats:
+    input:
+        data=lambda w: prepared_files(w.view),
+        tokenizer=tokenizer_dir,
+    output:
+        "results/stats/tokenization/{view}/{source}/{name}.csv",
+    params:
+        settings=lambda w: settings("tokstats", {}),
+    wildcard_constraints:
+        source="base|vocab",
+        name="[a-z][a-z0-9_]*",
+    log:
+        "results/logs/tokstats/{view}.{source}.{name}.log",
+    script:
+        "../scripts/tokstats.py"
+
+
+rule tokenization_table:
+    input:
+        [f"results/stats/tokenization/{v}/{s}/{n}.csv" for v, s, n in tokenizer_sources()],
+    output:
+        "results/tables/tokenization.csv",
+    params:
+        settings=lambda w: settings("aggregate", {}),
+    log:
+        "results/logs/tokenization_table.log",
+    script:
+        "../scripts/tokenization_table.py"

@@ -1,0 +1,47 @@
+# Transliterate: a view of a language in another script (ug -> ug-Latn). Every form, token
+# and line goes through one scheme; labels, heads and token counts are untouched.
+
+
+def translit_settings(wildcards):
+    lang = parent(wildcards)
+    scheme = config["languages"][lang]["translit"][wildcards.translit]["scheme"]
+    return settings("transliterate", {"scheme": scheme, "language": config["languages"][lang]["iso639_3"]})
+
+
+rule transliterate_ud:
+    input:
+        lambda w: expand("results/data/{lang}/ud/{split}.conllu", lang=parent(w), split=["train", "dev", "test"]),
+    output:
+        expand("results/data/{{translit}}/ud/{split}.conllu", split=["train", "dev", "test"]),
+    params:
+        settings=translit_settings,
+    log:
+        "results/logs/transliterate/{translit}.ud.log",
+    script:
+        "../scripts/transliterate.py"
+
+
+rule transliterate_ner:
+    input:
+        lambda w: expand("results/data/{lang}/ner/{split}.tsv", lang=parent(w), split=["train", "dev", "test"]),
+    output:
+        expand("results/data/{{translit}}/ner/{split}.tsv", split=["train", "dev", "test"]),
+    params:
+        settings=translit_settings,
+    log:
+        "results/logs/transliterate/{translit}.ner.log",
+    script:
+        "../scripts/transliterate.py"
+
+
+rule transliterate_text:
+    input:
+        lambda w: expand("results/data/{lang}/text/{split}.txt", lang=parent(w), split=["train", "valid", "test"]),
+    output:
+        expand("results/data/{{translit}}/text/{split}.txt", split=["train", "valid", "test"]),
+    params:
+        settings=translit_settings,
+    log:
+        "results/logs/transliterate/{translit}.text.log",
+    script:
+        "../scripts/transliterate.py"

@@ -1,0 +1,17 @@
+"""Clean, de-leak and split a language's unlabelled corpus."""
+
+import json
+from pathlib import Path
+
+from specmlm.atomic import write_json
+from specmlm.logs import stage_log
+from specmlm.prepare import prepare_text
+
+with stage_log(snakemake.log[0]) as log:
+    settings = json.loads(snakemake.params.settings)["settings"]
+    leaks = list(snakemake.input.leaks)
+    ud = [f for f in leaks if f.endswith(".conllu")]
+    ner = [f for f in leaks if f.endswith(".tsv")]
+    report = prepare_text(list(snakemake.input.text), Path(snakemake.output.train).parent, settings, (ud, ner))
+    log.info("text: %s", report)
+    write_json(snakemake.output.report, report)
