@@ -1,0 +1,51 @@
+"""Aggregation: exact means, sample stds, the paper's numbers and its significance test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from scipy import stats
+
+from specmlm.aggregate import read_scores, task_table, to_markdown
+
+
+def write_runs(root: Path, task: str, view: str, variant: str, scores: list[float], metric: str) -> list[Path]:
+    paths = []
+    for seed, score in enumerate(scores):
+        path = root / f"runs/{task}/{view}/{variant}/seed{seed}/metrics.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"dev": {metric: score}, "test": {metric: score}}))
+        paths.append(path)
+    return paths
+
+
+def test_task_table_means_stds_and_markers(tmp_path: Path) -> None:
+    paths = write_runs(tmp_path, "ud", "ug", "va", [0.60, 0.62, 0.64], "las")
+    paths += write_runs(tmp_path, "ud", "ug", "mbert", [0.50, 0.53, 0.51], "las")
+    paths += write_runs(tmp_path, "ud", "ug", "lapt", [0.61, 0.60, 0.64], "las")
+    table = task_table(read_scores(paths), "ud", {"ug": {"language": "ug"}})
+    va = table[(table.view == "ug") & (table.variant == "va")].iloc[0]
+    assert va["mean"] == 62.0
+    assert va["std"] == 2.0
+    assert va["published_mean"] == 67.55
+    assert va["diff"] == -5.55
+    assert va["marker"] == "!"
+    mbert = table[(table.view == "ug") & (table.variant == "mbert")].iloc[0]
+    expected_p = stats.ttest_1samp([10.0, 9.0, 13.0], 0.0, alternative="greater").pvalue
+    assert mbert["p_value"] == pytest.approx(expected_p)
+    assert mbert["marker"] == ("-" if expected_p < 0.05 / 3 else "*")
+    lapt = table[(table.view == "ug") & (table.variant == "lapt")].iloc[0]
+    assert lapt["marker"] == "*"
+    average = table[table.view.str.startswith("avg")]
+    assert set(average["view"]) == {"avg(1 of 8)"}
+    markdown = to_markdown(table)
+    assert "| ug | 62.00 ± 2.00 ! (67.55) |" in markdown
+
+
+def test_read_scores_rejects_unknown_paths(tmp_path: Path) -> None:
+    bad = tmp_path / "metrics.json"
+    bad.write_text("{}")
+    with pytest.raises(ValueError, match="not a run's metrics.json"):
+        read_scores([bad])

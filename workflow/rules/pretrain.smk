@@ -1,0 +1,101 @@
+# Representations: the base models, the adapted vocabularies and the adapted encoders
+# (fastText, from-scratch RoBERTa, LAPT, VA + LAPT) of every view.
+
+
+def variant_kind(wildcards):
+    return STUDY.variant(wildcards.variant)["kind"]
+
+
+def base_of(wildcards):
+    return STUDY.variant(wildcards.variant)["base"]
+
+
+def checkpoint_dir(stage, *parts):
+    """Training checkpoints live outside declared outputs, which Snakemake wipes before a rerun."""
+    return "results/checkpoints/" + "/".join((stage,) + parts)
+
+
+def vocab_inputs(wildcards):
+    inputs = {"text": f"results/data/{wildcards.view}/text/train.txt"}
+    if variant_kind(wildcards) == "va":
+        inputs["base"] = f"results/tokenizers/{base_of(wildcards)}"
+    return inputs
+
+
+def vocab_settings(wildcards):
+    spec = STUDY.variant(wildcards.variant)
+    if spec["kind"] == "va":
+        return settings("vocab", {"kind": "va", **config["vocab"][spec["vocab"]]})
+    scratch = config["pretrain"]["scratch"]
+    return settings("vocab", {"kind": "scratch", "vocab_size": scratch["vocab_size"], "min_frequency": scratch["min_frequency"]})
+
+
+def model_inputs(wildcards):
+    """What each kind of representation is built from (data, not branches in the script)."""
+    kind = variant_kind(wildcards)
+    view = wildcards.view
+    inputs = {"train": f"results/data/{view}/text/train.txt", "valid": f"results/data/{view}/text/valid.txt"}
+    if kind in ("lapt", "va"):
+        inputs["base"] = f"results/base/{base_of(wildcards)}"
+    if kind in ("va", "scratch"):
+        inputs["vocab"] = f"results/vocab/{view}/{wildcards.variant}"
+    return inputs
+
+
+def model_settings(wildcards):
+    spec = STUDY.variant(wildcards.variant)
+    section = {"lapt": spec.get("lapt", "lapt"), "va": spec.get("lapt", "lapt"), "scratch": "scratch", "fasttext": "fasttext"}[spec["kind"]]
+    extra = {"init": config["vocab"][spec["vocab"]]["init"]} if spec["kind"] == "va" else {}
+    return settings("pretrain", {"kind": spec["kind"], **config["pretrain"][section], **extra})
+
+
+rule base_model:
+    input:
+        tokenizer="results/tokenizers/{base}",
+    output:
+        directory("results/base/{base}"),
+    params:
+        settings=lambda w: settings("base_model", config["base_models"][w.base]),
+        cache=config["cache_dir"],
+        checkpoints=lambda w: checkpoint_dir("base", w.base),
+    resources:
+        gpu=lambda w: 1 if "build" in config["base_models"][w.base] else 0,
+    log:
+        "results/logs/base_model/{base}.log",
+    benchmark:
+        "results/benchmarks/base_model/{base}.tsv"
+    script:
+        "../scripts/base_model.py"
+
+
+rule vocab:
+    input:
+        unpack(vocab_inputs),
+    output:
+        directory("results/vocab/{view}/{variant}"),
+    params:
+        settings=vocab_settings,
+    log:
+        "results/logs/vocab/{view}.{variant}.log",
+    benchmark:
+        "results/benchmarks/vocab/{view}.{variant}.tsv"
+    script:
+        "../scripts/vocab.py"
+
+
+rule pretrain:
+    input:
+        unpack(model_inputs),
+    output:
+        directory("results/models/{view}/{variant}"),
+    params:
+        settings=model_settings,
+        checkpoints=lambda w: checkpoint_dir("pretrain", w.view, w.variant),
+    resources:
+        gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,
+    log:
+        "results/logs/pretrain/{view}.{variant}.log",
+    benchmark:
+        "results/benchmarks/pretrain/{view}.{variant}.tsv"
+    script:
+        "../scripts/pretrain.py"
