@@ -33,7 +33,6 @@ from tokenizers import Tokenizer
 from transformers import AutoTokenizer, BertTokenizer, PreTrainedTokenizerBase
 from transformers.models.bert.tokenization_bert import load_vocab
 
-from specmlm.errors import InputError
 from specmlm.formats.conllu import read_ud
 from specmlm.formats.ner import read_prepared_ner
 from specmlm.formats.text import read_documents
@@ -103,6 +102,9 @@ def staged_directory(out_dir: str | Path) -> Iterator[Path]:
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".tmp"))
+    umask = os.umask(0)
+    os.umask(umask)
+    stage.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary directory
     try:
         yield stage
         if out_dir.exists():
@@ -128,7 +130,7 @@ def load_tokenizer(tokenizer: str | Path | PreTrainedTokenizerBase) -> PreTraine
     return AutoTokenizer.from_pretrained(str(tokenizer))
 
 
-def _plain_backend(tokenizer: PreTrainedTokenizerBase) -> Tokenizer:
+def plain_backend(tokenizer: PreTrainedTokenizerBase) -> Tokenizer:
     """A copy of the backend with truncation and padding off, so every piece is counted."""
     backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
     backend.no_truncation()
@@ -153,7 +155,7 @@ def with_proportions(counts: dict[str, int]) -> dict[str, int | float]:
 def token_stats(tokenizer: str | Path | PreTrainedTokenizerBase, lines: Iterable[str]) -> dict[str, int | float]:
     """Counts and proportions of §9 for ``lines`` (whitespace-tokenised text), no special tokens."""
     tokenizer = load_tokenizer(tokenizer)
-    backend = _plain_backend(tokenizer)
+    backend = plain_backend(tokenizer)
     continuations = CONTINUATION_RULES[scheme_of(tokenizer)]
     unk_id = tokenizer.unk_token_id
     lines = [line for line in lines if line.strip()]
@@ -210,8 +212,5 @@ def stats_for_view(
             path = Path(view_dir) / pattern.format(split=split)
             if not path.exists():
                 continue
-            lines = reader(path)
-            if not any(line.split() for line in lines):
-                raise InputError(path, None, "no words found; expected at least one sentence")
-            rows.append({"dataset": dataset, "split": split, **token_stats(tokenizer, lines)})
+            rows.append({"dataset": dataset, "split": split, **token_stats(tokenizer, reader(path))})
     return rows

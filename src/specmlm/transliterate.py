@@ -8,10 +8,11 @@ whichever tool made it, and :data:`SCHEMES` maps config names to factories so th
 is a dict entry rather than a branch.
 
 A transliterated view must keep the tasks' alignment: labels, heads and token counts are never
-touched, and a token stays one whitespace-free token. Where a scheme breaks that (an empty or
-space-containing output for a token, an empty output for a text line), the original string is
-kept and the case is counted and located in the report, so one odd Wikipedia token cannot stop
-the pipeline and the user still sees every place it happened.
+touched, and a token stays one whitespace-free token. Outputs are stripped of edge whitespace
+(uroman writes fullwidth "！" as "! "); where a scheme still breaks the shape (an empty or
+space-containing token, an empty or multi-line text line), the original string is kept and
+the case is counted and located in the report, so one odd Wikipedia token cannot stop the
+pipeline and the user still sees every place it happened.
 """
 
 from __future__ import annotations
@@ -78,18 +79,27 @@ def _al_transcribe_ug(text: str) -> str:
     return text
 
 
-def paper_ug() -> Scheme:
+def _check_language(scheme: str, expected: str, language: str) -> None:
+    if language != expected:
+        raise ConfigError(
+            "language", f"scheme {scheme!r} is written for {expected!r} only, found {language!r}; use 'uroman' instead"
+        )
+
+
+def paper_ug(language: str = "uig") -> Scheme:
     """The paper's "Uyghur-Latin" (code name ``uglatinnfkc``): NFKC, then alTranscribe's rules."""
+    _check_language("paper_ug", "uig", language)
     return _al_transcribe_ug
 
 
-def paper_mhr() -> Scheme:
+def paper_mhr(language: str = "mhr") -> Scheme:
     """The paper's Mari romanisation: the Russian table reversed; ӓ ӧ ӱ ҥ ӹ are not in it and pass."""
+    _check_language("paper_mhr", "mhr", language)
     return functools.partial(get_translit_function("ru"), reversed=True)
 
 
 @functools.cache
-def _uroman_engine() -> Any:
+def _uroman_engine() -> Uroman:
     return Uroman()  # loads its tables once (a few seconds); shared by every language
 
 
@@ -111,7 +121,8 @@ def make_scheme(settings: Mapping[str, Any]) -> Scheme:
     """Build a scheme from config: ``{"scheme": "uroman", "language": "uig"}``.
 
     Options other than ``scheme`` are the factory's keyword arguments, checked here so that a
-    typo is a config error naming the key, not a TypeError from inside a job.
+    typo is a config error naming the key, not a TypeError from inside a job. Every factory
+    takes the view's ISO 639-3 ``language``; the paper's schemes refuse any language but their own.
     """
     name = settings.get("scheme")
     if name not in SCHEMES:
@@ -121,7 +132,8 @@ def make_scheme(settings: Mapping[str, Any]) -> Scheme:
     parameters = inspect.signature(factory).parameters
     for key in options:
         if key not in parameters:
-            raise ConfigError(key, f"scheme {name!r} takes no option {key!r}; it takes {sorted(parameters) or 'none'}")
+            accepted = sorted(parameters) or "none"
+            raise ConfigError(key, f"scheme {name!r} takes no option {key!r}; it takes {accepted}")
     for key, parameter in parameters.items():
         if parameter.default is inspect.Parameter.empty and key not in options:
             raise ConfigError(key, f"scheme {name!r} needs option {key!r}")
@@ -131,6 +143,7 @@ def make_scheme(settings: Mapping[str, Any]) -> Scheme:
 # --- views ------------------------------------------------------------------------------------
 
 MAX_EXAMPLES = 20
+LINE_BREAK = re.compile(r"[\n\r]")  # what read_lines splits on
 
 
 @dataclass
@@ -161,18 +174,16 @@ class _Converter:
         return output
 
     def token(self, part: str, where: str, source: str) -> str:
-        """A token keeps its shape: as many whitespace-separated pieces, no edge whitespace."""
+        """A token keeps its shape: as many whitespace-separated pieces (one, almost always)."""
         if source not in self.cache:
-            self.cache[source] = self.scheme(source)
+            self.cache[source] = self.scheme(source).strip()
         output = self.cache[source]
-        usable = len(output.split()) == len(source.split()) and output == output.strip()
-        return self._settle(part, where, source, output, usable)
+        return self._settle(part, where, source, output, len(output.split()) == len(source.split()))
 
     def line(self, part: str, where: str, source: str) -> str:
         """A line stays one non-blank line: a blank one would end a document, a break split it."""
-        output = self.scheme(source)
-        usable = bool(output.strip()) and "\n" not in output and "\r" not in output
-        return self._settle(part, where, source, output, usable)
+        output = self.scheme(source).strip()
+        return self._settle(part, where, source, output, bool(output) and not LINE_BREAK.search(output))
 
 
 def _conllu_part(path: Path, part: str, convert: _Converter) -> Callable[[Path], None]:
@@ -197,40 +208,50 @@ def _ner_part(path: Path, part: str, convert: _Converter) -> Callable[[Path], No
 
 def _text_part(path: Path, part: str, convert: _Converter) -> Callable[[Path], None]:
     documents = [
-        [convert.line(part, f"document {number} line {index}", line) for index, line in enumerate(document, start=1)]
-        for number, document in enumerate(read_documents(path), start=1)
+        [convert.line(part, f"document {number} line {index}", line) for index, line in enumerate(lines, start=1)]
+        for number, lines in enumerate(read_documents(path), start=1)
     ]
     return lambda out: write_documents(out, documents)
 
 
-# subdirectory -> (file pattern, reader that transliterates and returns the deferred writer)
-VIEW_PARTS: dict[str, tuple[str, Callable[[Path, str, _Converter], Callable[[Path], None]]]] = {
-    "ud": ("*.conllu", _conllu_part),
-    "ner": ("*.tsv", _ner_part),
-    "text": ("*.txt", _text_part),
+# subdirectory -> (the prepared files it may hold, reader that transliterates and returns the
+# deferred writer). Named, not globbed: prepare's report.json and anything else stay out.
+VIEW_PARTS: dict[str, tuple[tuple[str, ...], Callable[[Path, str, _Converter], Callable[[Path], None]]]] = {
+    "ud": (("train.conllu", "dev.conllu", "test.conllu"), _conllu_part),
+    "ner": (("train.tsv", "dev.tsv", "test.tsv"), _ner_part),
+    "text": (("train.txt", "valid.txt", "test.txt"), _text_part),
 }
 
 
-def transliterate_view(src_dir: str | Path, dst_dir: str | Path, scheme_fn: Scheme) -> dict[str, Any]:
+def transliterate_view(
+    src_dir: str | Path, dst_dir: str | Path, scheme_fn: Scheme, parts: Sequence[str] | None = None
+) -> dict[str, Any]:
     """Make a new view from a prepared one with every surface string passed through ``scheme_fn``.
 
     CoNLL-U FORMs and ``# text``, NER tokens and unlabelled-text lines change; everything else
     (LEMMA, tags, heads, MISC, other comments, sentence and document boundaries) is copied.
+    The files are the prepared splits of CONVENTIONS.md; any that are absent are skipped.
     Every input is read and converted before the first file is written, so a bad input leaves
     no partial view. Returns per-file counts of units (tokens, ``# text`` comments and lines),
-    changed units and fallbacks, with the first fallbacks located.
+    changed units and fallbacks, with the first fallbacks located. ``parts`` restricts the work
+    to some of ``ud``, ``ner`` and ``text`` (one rule per dataset); by default all present.
     """
+    selected = list(VIEW_PARTS) if parts is None else list(parts)
+    for subdir in selected:
+        if subdir not in VIEW_PARTS:
+            raise ValueError(f"unknown part {subdir!r}; expected some of {list(VIEW_PARTS)}")
     src, dst = Path(src_dir), Path(dst_dir)
     if dst.resolve() == src.resolve():
-        raise InputError(dst, None, "the destination is the source view; inputs are read-only, write a new directory")
+        raise InputError(dst, None, "the destination is the source view; inputs are read-only, name a new directory")
     convert = _Converter(scheme_fn)
     writers: list[tuple[str, Callable[[Path], None]]] = []
-    for subdir, (pattern, read_part) in VIEW_PARTS.items():
-        for path in sorted((src / subdir).glob(pattern)):
-            part = f"{subdir}/{path.name}"
-            writers.append((part, read_part(path, part, convert)))
+    for subdir in selected:
+        names, read_part = VIEW_PARTS[subdir]
+        for part in (f"{subdir}/{name}" for name in names if (src / subdir / name).is_file()):
+            writers.append((part, read_part(src / part, part, convert)))
     if not writers:
-        raise InputError(src, None, f"no prepared data found; expected {', '.join(f'{d}/{p}' for d, (p, _) in VIEW_PARTS.items())}")
+        expected = ", ".join(f"{subdir}/{name}" for subdir in selected for name in VIEW_PARTS[subdir][0])
+        raise InputError(src, None, f"no prepared data found; expected some of {expected}")
     for part, write in writers:
         write(dst / part)
     totals = {key: sum(tally[key] for tally in convert.counts.values()) for key in ("units", "changed", "fallbacks")}
@@ -272,7 +293,8 @@ def read_uroman_pairs(source_path: str | Path, reference_path: str | Path, langu
     """Pair the ``::lcode <language>`` lines of uroman's test input with its reference output."""
     sources, references = read_lines(source_path), read_lines(reference_path)
     if len(sources) != len(references):
-        raise InputError(reference_path, None, f"expected {len(sources)} lines like {source_path}, found {len(references)}")
+        message = f"expected {len(sources)} lines, as in {source_path}, found {len(references)}"
+        raise InputError(reference_path, None, message)
     pairs = []
     for number, (source, reference) in enumerate(zip(sources, references, strict=True), start=1):
         source_match, reference_match = LCODE_LINE.match(source), LCODE_LINE.match(reference)
@@ -336,25 +358,33 @@ def evaluate(scheme_fn: Scheme, pairs: Sequence[Pair]) -> dict[str, float | int]
     }
 
 
+def _ud_table(name: str) -> Callable[[Path], list[Pair]]:
+    return lambda root: read_pair_table(root / "ud" / name)
+
+
+def _uroman_test(language: str) -> Callable[[Path], list[Pair]]:
+    def load(root: Path) -> list[Pair]:
+        test = root / "uroman" / "test"
+        return read_uroman_pairs(test / "multi-script.txt", test / "multi-script.uroman-ref.txt", language)
+
+    return load
+
+
 # language of the view -> reference set name -> loader from the translit data directory. No Mari
 # reference exists; uroman's Russian line checks the Russian table Mari borrows.
 REFERENCES: dict[str, dict[str, Callable[[Path], list[Pair]]]] = {
     "ug": {
-        "ud_r2.5_tokens": lambda root: read_pair_table(root / "ud" / "ug_udt-r2.5.token_translit.tsv"),
-        "ud_head_dev_sentences": lambda root: read_pair_table(root / "ud" / "ug_udt-HEAD-dev.sentence_translit.tsv"),
-        "uroman_test_uig": lambda root: read_uroman_pairs(
-            root / "uroman" / "test" / "multi-script.txt", root / "uroman" / "test" / "multi-script.uroman-ref.txt", "uig"
-        ),
+        "ud_r2.5_tokens": _ud_table("ug_udt-r2.5.token_translit.tsv"),
+        "ud_head_dev_sentences": _ud_table("ug_udt-HEAD-dev.sentence_translit.tsv"),
+        "uroman_test_uig": _uroman_test("uig"),
     },
-    "mhr": {
-        "uroman_test_rus": lambda root: read_uroman_pairs(
-            root / "uroman" / "test" / "multi-script.txt", root / "uroman" / "test" / "multi-script.uroman-ref.txt", "rus"
-        ),
-    },
+    "mhr": {"uroman_test_rus": _uroman_test("rus")},
 }
 
 
-def evaluate_references(scheme_fn: Scheme, translit_dir: str | Path, language: str) -> dict[str, dict[str, float | int]]:
+def evaluate_references(
+    scheme_fn: Scheme, translit_dir: str | Path, language: str
+) -> dict[str, dict[str, float | int]]:
     """Score a scheme against every reference set held for ``language`` (see :data:`REFERENCES`)."""
     if language not in REFERENCES:
         raise ConfigError("language", f"no references for {language!r}; expected one of {sorted(REFERENCES)}")

@@ -18,7 +18,7 @@ def checkpoint_dir(stage, *parts):
 def vocab_inputs(wildcards):
     inputs = {"text": f"results/data/{wildcards.view}/text/train.txt"}
     if variant_kind(wildcards) == "va":
-        inputs["base"] = f"results/tokenizers/{base_of(wildcards)}"
+        inputs["base"] = f"results/base/{base_of(wildcards)}"
     return inputs
 
 
@@ -35,9 +35,9 @@ def model_inputs(wildcards):
     kind = variant_kind(wildcards)
     view = wildcards.view
     inputs = {"train": f"results/data/{view}/text/train.txt", "valid": f"results/data/{view}/text/valid.txt"}
-    if kind in ("lapt", "va"):
+    if kind == "lapt":
         inputs["base"] = f"results/base/{base_of(wildcards)}"
-    if kind in ("va", "scratch"):
+    if kind in ("va", "scratch"):  # the VA vocabulary directory holds the augmented model too
         inputs["vocab"] = f"results/vocab/{view}/{wildcards.variant}"
     return inputs
 
@@ -49,23 +49,44 @@ def model_settings(wildcards):
     return settings("pretrain", {"kind": spec["kind"], **config["pretrain"][section], **extra})
 
 
-rule base_model:
+FETCHED_BASES = [b for b, spec in config["base_models"].items() if "source" in spec] or ["none"]
+BUILT_BASES = [b for b, spec in config["base_models"].items() if "build" in spec] or ["none"]
+
+localrules: fetch_base_model, base_tokenizer
+
+
+rule fetch_base_model:
+    output:
+        directory("results/base/{base}"),
+    params:
+        settings=lambda w: settings("base_model", config["base_models"][w.base]),
+        cache=config["cache_dir"],
+    wildcard_constraints:
+        base="|".join(FETCHED_BASES),
+    log:
+        "results/logs/base_model/{base}.log",
+    script:
+        "../scripts/fetch_model.py"
+
+
+rule build_base_model:
     input:
         tokenizer="results/tokenizers/{base}",
     output:
         directory("results/base/{base}"),
     params:
         settings=lambda w: settings("base_model", config["base_models"][w.base]),
-        cache=config["cache_dir"],
         checkpoints=lambda w: checkpoint_dir("base", w.base),
+    wildcard_constraints:
+        base="|".join(BUILT_BASES),
     resources:
-        gpu=lambda w: 1 if "build" in config["base_models"][w.base] else 0,
+        gpu=1,
     log:
         "results/logs/base_model/{base}.log",
     benchmark:
         "results/benchmarks/base_model/{base}.tsv"
     script:
-        "../scripts/base_model.py"
+        "../scripts/build_base_model.py"
 
 
 rule vocab:

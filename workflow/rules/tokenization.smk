@@ -14,6 +14,16 @@ def tokenizer_sources():
     return sorted(found)
 
 
+def view_facts():
+    """Language, script and type of each view, for the tables (a -Latn view is in Latin script)."""
+    facts = {}
+    for name, view in VIEWS.items():
+        entry = config["languages"][view.language]
+        script = name.split("-")[1] if view.parent else entry["script"]
+        facts[name] = {"language": view.language, "script": script, "type": entry["type"]}
+    return facts
+
+
 def tokenizer_dir(wildcards):
     if wildcards.source == "base":
         return f"results/tokenizers/{wildcards.name}"
@@ -55,7 +65,7 @@ rule tokenization_table:
     output:
         "results/tables/tokenization.csv",
     params:
-        settings=lambda w: settings("aggregate", {}),
+        settings=lambda w: settings("aggregate", {"views": view_facts()}),
     log:
         "results/logs/tokenization_table.log",
     script:

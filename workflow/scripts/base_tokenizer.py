@@ -1,0 +1,10 @@
+"""Write a base model's tokenizer on its own (no weights needed for statistics or VA)."""
+
+import json
+
+from specmlm.base_tokenizer import materialize_tokenizer
+from specmlm.logs import stage_log
+
+with stage_log(snakemake.log[0]):
+    spec = json.loads(snakemake.params.settings)["settings"]
+    materialize_tokenizer(spec, snakemake.output[0], snakemake.params.cache)
