@@ -24,6 +24,9 @@ def test_paper_config_describes_the_whole_study(paper: dict) -> None:
     assert set(study.views) == {"be", "bg", "ga", "mt", "ug", "ug-Latn", "ur", "vi", "wo", "mhr", "mhr-Latn"}
     # PAPER §1: 3 tasks x 8 languages x 5 representations x 5 seeds + 100 transliterated runs.
     assert len(study.runs) == 700
+    # The extension: English -> 10 NER views x 6 variants x 3 shot settings x 5 seeds.
+    assert len(study.transfer_runs) == 900
+    assert study.transfer_runs[0].path == "results/transfer/en/be/zero_shot/mbert/seed0"
     assert len({(r.task, r.view) for r in study.runs if r.view.endswith("-Latn")}) == 4
     assert study.batch_size("ud", "be", "va") == 64
     assert study.batch_size("ud", "be", "lapt") == 32
@@ -44,11 +47,15 @@ def test_demo_config_is_valid() -> None:
         (lambda c: c["finetune"].update(max_epochs=0), "finetune.max_epochs", "less than the minimum"),
         (lambda c: c["finetune"].update(max_epoch=3), "finetune", "Additional properties"),
         (lambda c: c["languages"]["ug"]["ud"].update(pos_column="lemma"), "languages.ug.ud.pos_column", "is not one of"),
-        (lambda c: c["study"]["variants"].append("xlmr_lapt"), "study.variants.5", "not defined under 'variants'"),
+        (lambda c: c["study"]["variants"].append("xlmr_mlm"), "study.variants.5", "not defined under 'variants'"),
         (lambda c: c["study"]["seeds"].append(9), "study.seeds.5", "seed set 9 does not exist"),
         (lambda c: c["variants"]["lapt"].update(base="xlm"), "variants.lapt.base", "base model 'xlm'"),
         (lambda c: c["languages"]["ug"]["translit"].update({"ug-Cyrl": {"scheme": "klingon"}}), "languages.ug.translit.ug-Cyrl.scheme", "is not one of"),
         (lambda c: c["languages"]["ga"]["batch_size"].pop("ner"), "languages.ga.batch_size.ner", "needs batch sizes for ner"),
+        (lambda c: c["transfer"]["targets"].append("wo"), "transfer.targets.10", "not a view of the study with NER data"),
+        (lambda c: c["transfer"]["sources"].append("xx"), "transfer.sources.1", "not a language with NER data"),
+        (lambda c: c["downloads"].pop("cache_dir"), "downloads", "'cache_dir' is a required property"),
+        (lambda c: c["languages"]["ug"]["ud"].pop("source"), "languages.ug.ud", "is not valid under any of the given schemas"),
     ],
 )
 def test_config_errors_name_the_key(paper: dict, edit, key: str, message: str) -> None:
@@ -73,12 +80,13 @@ def test_a_language_is_added_by_config_alone(paper: dict) -> None:
         script: Cyrl
         type: 0
         in_mbert: true
-        ner: {format: wikiann, wikiann: kk}
-        text: {format: wikipedia, wikipedia: kk}
+        ner: {format: wikiann, source: {lang: kk}}
+        text: {source: {lang: kk, source: hf-snapshot, snapshot: "20231101", shards: 1}}
         translit: {kk-Latn: {scheme: uroman}}
         batch_size: {ner: {default: 32}}
         """
     )
+    config["study"]["languages"].append("kk")
     validate(config)
     runs = [r for r in Study(config).runs if r.view.startswith("kk")]
     assert {r.view for r in runs} == {"kk", "kk-Latn"}

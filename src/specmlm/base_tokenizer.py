@@ -37,18 +37,24 @@ BUILDERS: dict[str, Callable[[dict[str, Any], Path, Path], None]] = {
 }
 
 
-def materialize_tokenizer(spec: dict[str, Any], out_dir: str | Path, cache_dir: str | Path) -> None:
-    """Write the base model's tokenizer as a ``save_pretrained`` directory at ``out_dir``."""
+def materialize_tokenizer(spec: dict[str, Any], downloads: dict[str, Any], out_dir: str | Path, where: str) -> None:
+    """Write the base model's tokenizer as a ``save_pretrained`` directory at ``out_dir``.
+
+    A fetched model comes through the download stage's verified cache (the weights too, so
+    the later ``fetch_base_model`` job finds them there).
+    """
     out = Path(out_dir)
     if out.exists():
         shutil.rmtree(out)
     if "source" in spec:
         from transformers import AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(spec["source"], revision=spec.get("revision"), cache_dir=str(cache_dir))
-        tokenizer.save_pretrained(out)
+        from specmlm.download import fetch_model_entry, fetch_options
+
+        local = fetch_model_entry(spec, fetch_options(downloads), where=where)
+        AutoTokenizer.from_pretrained(str(local)).save_pretrained(out)
         return
     kind = spec["build"]["kind"]
     if kind not in BUILDERS:
-        raise ConfigError("base_models.*.build.kind", f"expected one of {sorted(BUILDERS)}, found {kind!r}")
-    BUILDERS[kind](spec["build"], out, Path(cache_dir))
+        raise ConfigError(f"{where}.build.kind", f"expected one of {sorted(BUILDERS)}, found {kind!r}")
+    BUILDERS[kind](spec["build"], out, Path(downloads["cache_dir"]))

@@ -66,6 +66,7 @@ def _check_references(config: dict[str, Any]) -> None:
         section = variant.get("lapt", "lapt")
         if kind in {"lapt", "va"} and section not in config["pretrain"]:
             raise ConfigError(f"variants.{name}.lapt", f"pretrain section {section!r} is not defined under 'pretrain'")
+    _check_transfer(config)
     views: set[str] = set()
     for lang, entry in config["languages"].items():
         for task in study["tasks"]:
@@ -77,6 +78,25 @@ def _check_references(config: dict[str, Any]) -> None:
             if view in views:
                 raise ConfigError(f"languages.{lang}.translit.{view}", "view name is used twice")
             views.add(view)
+
+
+def _check_transfer(config: dict[str, Any]) -> None:
+    transfer = config.get("transfer")
+    if not transfer:
+        return
+    languages = config["languages"]
+    for i, source in enumerate(transfer["sources"]):
+        if "ner" not in languages.get(source, {}):
+            raise ConfigError(f"transfer.sources.{i}", f"{source!r} is not a language with NER data under 'languages'")
+    in_study = config["study"].get("languages", list(languages))
+    ner_views = {lang for lang in in_study if "ner" in languages[lang]}
+    ner_views |= {view for lang in ner_views for view in languages[lang].get("translit", {})}
+    for i, target in enumerate(transfer["targets"]):
+        if target not in ner_views:
+            raise ConfigError(f"transfer.targets.{i}", f"{target!r} is not a view of the study with NER data")
+    for i, variant in enumerate(transfer["variants"]):
+        if variant not in config["variants"]:
+            raise ConfigError(f"transfer.variants.{i}", f"variant {variant!r} is not defined under 'variants'")
 
 
 def load(path: str | Path) -> dict[str, Any]:
@@ -121,6 +141,25 @@ class Run:
         return f"results/runs/{self.task}/{self.view}/{self.variant}/seed{self.seed}"
 
 
+@dataclass(frozen=True)
+class TransferRun:
+    """NER trained on a source view (plus ``shots`` target sentences) and tested on a target."""
+
+    source: str
+    target: str
+    variant: str
+    shots: int
+    seed: int
+
+    @property
+    def setting(self) -> str:
+        return "zero_shot" if self.shots == 0 else f"few_shot{self.shots}"
+
+    @property
+    def path(self) -> str:
+        return f"results/transfer/{self.source}/{self.target}/{self.setting}/{self.variant}/seed{self.seed}"
+
+
 class Study:
     """The grid a config describes: views × variants × tasks × seeds, and each job's settings."""
 
@@ -162,17 +201,56 @@ class Study:
             for seed in study["seeds"]
         ]
 
-    def adapted(self) -> list[tuple[str, str]]:
-        """(view, variant) pairs whose encoder is built from the view's text."""
-        pairs = {(run.view, run.variant) for run in self.runs}
-        return sorted(p for p in pairs if self.variant(p[1])["kind"] in KINDS_NEEDING_TEXT)
+    @cached_property
+    def transfer_runs(self) -> list[TransferRun]:
+        transfer = self.config.get("transfer")
+        if not transfer:
+            return []
+        return [
+            TransferRun(source, target, variant, shots, seed)
+            for source in transfer["sources"]
+            for target in transfer["targets"]
+            for variant in transfer["variants"]
+            for shots in transfer["shots"]
+            for seed in self.config["study"]["seeds"]
+        ]
+
+    @cached_property
+    def transfer_in_language(self) -> list[Run]:
+        """The in-language NER runs each transfer cell is compared with."""
+        transfer = self.config.get("transfer")
+        if not transfer:
+            return []
+        return [Run("ner", t, v, s) for t in transfer["targets"] for v in transfer["variants"] for s in self.config["study"]["seeds"]]
+
 
     def batch_size(self, task: str, view: str, variant: str) -> int:
+        return self.batch_size_of_language(task, self.views[view].language, variant)
+
+    def batch_size_of_language(self, task: str, language: str, variant: str) -> int:
         fixed = self.variant(variant).get("batch_size")
         if fixed is not None:
             return int(fixed)
-        sizes = self.config["languages"][self.views[view].language]["batch_size"][task]
+        sizes = self.config["languages"][language]["batch_size"][task]
         return int(sizes.get(variant, sizes["default"]))
+
+    def encoders(self) -> list[tuple[str, str]]:
+        """Every (view, variant) whose encoder some run uses, in-language or as a transfer target."""
+        pairs = {(r.view, r.variant) for r in self.runs} | {(r.target, r.variant) for r in self.transfer_runs}
+        return sorted(pairs)
+
+    def transfer_pairs(self) -> dict[str, Any]:
+        """Source-target pairs with ISO 639-3 codes and scripts, for the typological distances."""
+        pairs = []
+        for source, target in sorted({(r.source, r.target) for r in self.transfer_runs}):
+            target_view = self.views[target]
+            source_entry = self.config["languages"][source]
+            target_entry = self.config["languages"][target_view.language]
+            target_script = target.split("-")[1] if target_view.parent else target_entry["script"]
+            pairs.append({"source": source, "target": target, "source_iso": source_entry["iso639_3"],
+                          "target_iso": target_entry["iso639_3"], "source_script": source_entry["script"],
+                          "target_script": target_script})
+        return {"pairs": pairs}
 
     def model_dir(self, view: str, variant: str) -> str:
         """Where the encoder of a run comes from: a shared base model or a per-view build."""

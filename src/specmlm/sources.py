@@ -1,45 +1,81 @@
-"""Where each raw file of a language comes from, as plain source specs for the fetch stage.
+"""Fetch a language's raw datasets into ``results/raw/{lang}/{dataset}/``, whatever the source.
 
-A spec is a small dict (``kind`` plus what that kind needs), so the download rules stay one
-code path: the config decides whether a file is a URL, a local path, a WikiAnn language or a
-Wikipedia edition, and :func:`specmlm.download.fetch_source` acts on the spec.
+A dataset entry either names a remote ``source`` (a UD treebank at a release tag, a WikiAnn
+language, a Wikipedia edition: the shapes :mod:`specmlm.download` takes) or lists local
+``files`` (paths or URLs, one per split or per text part). Both end as the same raw files, so
+the prepare stage never asks where its data came from.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
-SPLIT_NAMES = {"train": "train", "dev": "dev", "test": "test"}
+from specmlm.atomic import atomic_open
+
+SPLITS = ("train", "dev", "test")
+SUFFIX = {"ud": "conllu", "ner": "txt"}
 
 
-def _file(location: str, sha256: str | None) -> dict[str, Any]:
-    return {"kind": "file", "location": location, "sha256": sha256}
+def raw_files(dataset: str, entry: Mapping[str, Any]) -> list[str]:
+    """The raw file names a dataset entry produces (relative to its raw directory)."""
+    if dataset == "text":
+        return ["corpus.txt"]
+    return [f"{split}.{SUFFIX[dataset]}" for split in SPLITS]
 
 
-def ud_source(entry: dict[str, Any], split: str) -> dict[str, Any]:
-    ud = entry["ud"]
-    return _file(ud["files"][split], ud.get("sha256", {}).get(split))
+def text_format(entry: Mapping[str, Any]) -> str:
+    """Remote Wikipedia text arrives in BERT format; local files say what they are."""
+    return "bert" if "source" in entry else entry["format"]
 
 
-def ner_source(entry: dict[str, Any], split: str) -> dict[str, Any]:
-    ner = entry["ner"]
-    if "wikiann" in ner:
-        return {"kind": "wikiann", "language": ner["wikiann"], "split": split}
-    return _file(ner["files"][split], ner.get("sha256", {}).get(split))
+def _fetch_ud(entry: Mapping[str, Any], out: Path, options: Any, where: str) -> None:
+    from specmlm.download import fetch_ud
+
+    fetch_ud({"treebank": entry["treebank"], **entry["source"]}, out, options, where=f"{where}.source")
 
 
-def text_sources(entry: dict[str, Any]) -> list[dict[str, Any]]:
-    text = entry["text"]
-    if "wikipedia" in text:
-        return [{"kind": "wikipedia", "language": text["wikipedia"], "sentence_end": entry.get("sentence_end", ".")}]
-    return [_file(location, None) for location in text["files"]]
+def _fetch_ner(entry: Mapping[str, Any], out: Path, options: Any, where: str) -> None:
+    from specmlm.download import fetch_wikiann
+
+    fetch_wikiann(entry["source"], out, options, where=f"{where}.source")
 
 
-def text_format(entry: dict[str, Any]) -> str:
-    """The format of the fetched text files: Wikipedia arrives already in BERT format."""
-    fmt = entry["text"]["format"]
-    return "bert" if fmt == "wikipedia" else fmt
+def _fetch_text(entry: Mapping[str, Any], out: Path, options: Any, where: str) -> None:
+    from specmlm.download import fetch_text
+
+    fetch_text(entry["source"], out, options, where=f"{where}.source")
 
 
-def ner_format(entry: dict[str, Any]) -> str:
-    return entry["ner"]["format"]
+REMOTE: dict[str, Callable[[Mapping[str, Any], Path, Any, str], None]] = {
+    "ud": _fetch_ud,
+    "ner": _fetch_ner,
+    "text": _fetch_text,
+}
+
+
+def fetch_dataset(dataset: str, entry: Mapping[str, Any], out_dir: str | Path, downloads: Mapping[str, Any], where: str) -> list[Path]:
+    """Fetch one dataset of one language (verified and cached) and return its raw files.
+
+    Local text parts are joined into one corpus with a blank line between parts, so a part
+    never shares a document with the next.
+    """
+    from specmlm.download import fetch, fetch_options
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    options = fetch_options(downloads)
+    names = raw_files(dataset, entry)
+    if "source" in entry:
+        REMOTE[dataset](entry, out, options, where)
+    elif dataset == "text":
+        parts = [fetch(location, None, None, options.cache_dir, retry=options.retry, offline=options.offline).path for location in entry["files"]]
+        with atomic_open(out / names[0]) as handle:
+            for path in parts:
+                handle.write(path.read_text(encoding="utf-8").rstrip("\n") + "\n\n")
+    else:
+        pins = entry.get("sha256", {})
+        for name, split in zip(names, SPLITS, strict=True):
+            fetch(entry["files"][split], out / name, pins.get(split), options.cache_dir, retry=options.retry, offline=options.offline)
+    return [out / name for name in names]

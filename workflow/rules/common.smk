@@ -26,7 +26,6 @@ wildcard_constraints:
     variant="[a-z][a-z0-9_]*",
     base="[a-z][a-z0-9_]*",
     seed="[0-9]+",
-    part="[0-9]+",
 
 
 def settings(stage, value):

@@ -6,37 +6,39 @@ from specmlm import sources
 localrules: fetch_ud, fetch_ner, fetch_text
 
 
+def fetch_params(dataset):
+    """The dataset's config entry and the download settings (a changed pin refetches)."""
+    return lambda w: settings("fetch", {"entry": language(w)[dataset], "downloads": config["downloads"], "where": f"languages.{w.lang}.{dataset}"})
+
+
 rule fetch_ud:
     output:
-        "results/raw/{lang}/ud/{split}.conllu",
+        expand("results/raw/{{lang}}/ud/{split}.conllu", split=["train", "dev", "test"]),
     params:
-        source=lambda w: settings("fetch", sources.ud_source(language(w), w.split)),
-        cache=config["cache_dir"],
+        settings=fetch_params("ud"),
     log:
-        "results/logs/fetch_ud/{lang}.{split}.log",
+        "results/logs/fetch/{lang}.ud.log",
     script:
         "../scripts/fetch.py"
 
 
 rule fetch_ner:
     output:
-        "results/raw/{lang}/ner/{split}.txt",
+        expand("results/raw/{{lang}}/ner/{split}.txt", split=["train", "dev", "test"]),
     params:
-        source=lambda w: settings("fetch", sources.ner_source(language(w), w.split)),
-        cache=config["cache_dir"],
+        settings=fetch_params("ner"),
     log:
-        "results/logs/fetch_ner/{lang}.{split}.log",
+        "results/logs/fetch/{lang}.ner.log",
     script:
         "../scripts/fetch.py"
 
 
 rule fetch_text:
     output:
-        "results/raw/{lang}/text/part{part}.txt",
+        "results/raw/{lang}/text/corpus.txt",
     params:
-        source=lambda w: settings("fetch", sources.text_sources(language(w))[int(w.part)]),
-        cache=config["cache_dir"],
+        settings=fetch_params("text"),
     log:
-        "results/logs/fetch_text/{lang}.{part}.log",
+        "results/logs/fetch/{lang}.text.log",
     script:
         "../scripts/fetch.py"

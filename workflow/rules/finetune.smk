@@ -45,7 +45,7 @@ rule task_table:
     input:
         lambda w: [f"{run.path}/metrics.json" for run in STUDY.runs if run.task == w.task],
     output:
-        csv="results/tables/{task}.csv",
+        csv=report("results/tables/{task}.csv", caption="../report/tables.rst", category="Tables"),
         markdown="results/tables/{task}.md",
     params:
         settings=lambda w: settings("aggregate", {"task": w.task, "views": {v: {"language": e.language, "parent": e.parent} for v, e in VIEWS.items()}}),

@@ -3,8 +3,7 @@
 
 
 def raw_text_files(wildcards):
-    n = len(sources.text_sources(language(wildcards)))
-    return [f"results/raw/{wildcards.lang}/text/part{i}.txt" for i in range(n)]
+    return [f"results/raw/{wildcards.lang}/text/{name}" for name in sources.raw_files("text", language(wildcards)["text"])]
 
 
 def leak_sources(wildcards):
@@ -52,7 +51,7 @@ rule prepare_ner:
         settings=lambda w: settings(
             "prepare",
             {
-                "format": sources.ner_format(language(w)),
+                "format": language(w)["ner"]["format"],
                 "drop_types": language(w)["ner"].get("drop_types", []),
                 "max_sentences": language(w)["ner"].get("max_sentences"),
             },
@@ -79,7 +78,7 @@ rule prepare_text:
             "prepare",
             {
                 **config["text_defaults"],
-                "format": sources.text_format(language(w)),
+                "format": sources.text_format(language(w)["text"]),
                 "lines_per_document": language(w)["text"].get("lines_per_document"),
                 "max_train_tokens": language(w)["text"].get("max_train_tokens", config["text_defaults"]["max_train_tokens"]),
             },

@@ -52,15 +52,19 @@ def model_settings(wildcards):
 FETCHED_BASES = [b for b, spec in config["base_models"].items() if "source" in spec] or ["none"]
 BUILT_BASES = [b for b, spec in config["base_models"].items() if "build" in spec] or ["none"]
 
-localrules: fetch_base_model, base_tokenizer
+localrules: fetch_base_model
+
+
+def base_source(wildcards):
+    """A base model's config entry with the download settings it is fetched under."""
+    return settings("base_model", {"entry": config["base_models"][wildcards.base], "downloads": config["downloads"], "where": f"base_models.{wildcards.base}"})
 
 
 rule fetch_base_model:
     output:
         directory("results/base/{base}"),
     params:
-        settings=lambda w: settings("base_model", config["base_models"][w.base]),
-        cache=config["cache_dir"],
+        settings=base_source,
     wildcard_constraints:
         base="|".join(FETCHED_BASES),
     log:
@@ -72,6 +76,7 @@ rule fetch_base_model:
 rule build_base_model:
     input:
         tokenizer="results/tokenizers/{base}",
+        text=lambda w: config["base_models"][w.base]["build"].get("text", []),
     output:
         directory("results/base/{base}"),
     params:

