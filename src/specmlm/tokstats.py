@@ -21,18 +21,15 @@ depends on its scheme, recognised from its decoder:
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from tokenizers import Tokenizer
 from transformers import AutoTokenizer, BertTokenizer, PreTrainedTokenizerBase
 from transformers.models.bert.tokenization_bert import load_vocab
 
+from specmlm.atomic import staged_directory
 from specmlm.formats.conllu import read_ud
 from specmlm.formats.ner import read_prepared_ner
 from specmlm.formats.text import read_documents
@@ -90,29 +87,6 @@ def scheme_of(tokenizer: PreTrainedTokenizerBase) -> str:
 def wordpiece_tokenizer(vocab_file: str | Path) -> BertTokenizer:
     """Build the study's cased WordPiece tokenizer (mBERT settings) over a ``vocab.txt``."""
     return BertTokenizer(vocab=load_vocab(str(vocab_file)), model_max_length=MBERT_MAX_LENGTH, **MBERT_SETTINGS)
-
-
-@contextlib.contextmanager
-def staged_directory(out_dir: str | Path) -> Iterator[Path]:
-    """Yield a fresh directory beside ``out_dir`` that replaces ``out_dir`` only on success.
-
-    ``save_pretrained`` writes several files; staging them keeps a killed stage from leaving a
-    directory that loads but is incomplete.
-    """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".tmp"))
-    umask = os.umask(0)
-    os.umask(umask)
-    stage.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary directory
-    try:
-        yield stage
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(stage, out_dir)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
 
 
 def tokenizer_from_wordpiece_vocab(vocab_file: str | Path, out_dir: str | Path) -> Path:

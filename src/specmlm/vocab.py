@@ -74,7 +74,8 @@ from transformers import (
 from specmlm.atomic import write_json, write_text
 from specmlm.errors import ConfigError
 from specmlm.formats.text import read_documents, read_lines
-from specmlm.tokstats import BATCH_LINES, plain_backend, scheme_of, staged_directory, token_stats, wordpiece_tokenizer
+from specmlm.atomic import staged_directory
+from specmlm.tokstats import BATCH_LINES, plain_backend, scheme_of, token_stats, wordpiece_tokenizer
 
 INIT_SEED = 13370
 WORDPIECE_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
