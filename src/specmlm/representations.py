@@ -70,7 +70,8 @@ def _scratch(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: s
 def _fasttext(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
     from specmlm.tasks.fasttext_encoder import train_fasttext
 
-    options = {FASTTEXT_OPTION_NAMES.get(key, key): value for key, value in settings.items()}
+    # One thread: fastText's vectors are reproducible only single-threaded.
+    options = {FASTTEXT_OPTION_NAMES.get(key, key): value for key, value in settings.items() if key != "threads"}
     train_fasttext(inputs["train"], out_dir, options)
     return {"vectors": out_dir}
 

@@ -6,9 +6,18 @@ from specmlm import sources
 localrules: fetch_ud, fetch_ner, fetch_text
 
 
+FETCH_KEYS = ("treebank", "source", "files", "sha256")
+
+
 def fetch_params(dataset):
-    """The dataset's config entry and the download settings (a changed pin refetches)."""
-    return lambda w: settings("fetch", {"entry": language(w)[dataset], "downloads": config["downloads"], "where": f"languages.{w.lang}.{dataset}"})
+    """Where the dataset comes from and the download settings: a changed pin refetches, a
+    changed preparation setting (lines_per_document, say) does not."""
+
+    def params(w):
+        entry = {key: value for key, value in language(w)[dataset].items() if key in FETCH_KEYS}
+        return settings("fetch", {"entry": entry, "downloads": config["downloads"], "where": f"languages.{w.lang}.{dataset}"})
+
+    return params
 
 
 rule fetch_ud:

@@ -14,6 +14,7 @@ def run_settings(wildcards):
         "finetune",
         {
             **config["finetune"],
+            **STUDY.variant(wildcards.variant).get("finetune", {}),
             "task": wildcards.task,
             "batch_size": STUDY.batch_size(wildcards.task, wildcards.view, wildcards.variant),
             "seed_set": config["seed_sets"][int(wildcards.seed)],
@@ -31,6 +32,7 @@ rule finetune:
     params:
         settings=run_settings,
         checkpoints=lambda w: checkpoint_dir("finetune", w.task, w.view, w.variant, f"seed{w.seed}"),
+    threads: 1
     resources:
         gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,
     log:

@@ -84,6 +84,7 @@ rule build_base_model:
         checkpoints=lambda w: checkpoint_dir("base", w.base),
     wildcard_constraints:
         base="|".join(BUILT_BASES),
+    threads: 2
     resources:
         gpu=1,
     log:
@@ -117,6 +118,7 @@ rule pretrain:
     params:
         settings=model_settings,
         checkpoints=lambda w: checkpoint_dir("pretrain", w.view, w.variant),
+    threads: 2
     resources:
         gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,
     log:

@@ -11,6 +11,7 @@ def transfer_settings(wildcards):
         "finetune",
         {
             **config["finetune"],
+            **STUDY.variant(wildcards.variant).get("finetune", {}),
             "task": "ner",
             "batch_size": STUDY.batch_size_of_language("ner", wildcards.source, wildcards.variant),
             "seed_set": config["seed_sets"][int(wildcards.seed)],
@@ -36,6 +37,7 @@ rule finetune_transfer:
         source="[a-z]{2,3}(-[A-Z][a-z]{3})?",
         target="[a-z]{2,3}(-[A-Z][a-z]{3})?",
         setting="zero_shot|few_shot[0-9]+",
+    threads: 1
     resources:
         gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,
     log:

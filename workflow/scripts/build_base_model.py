@@ -7,5 +7,6 @@ from specmlm.representations import build_base
 
 with stage_log(snakemake.log[0]) as log:
     spec = json.loads(snakemake.params.settings)["settings"]
+    spec["build"]["threads"] = snakemake.threads
     record = build_base(spec, snakemake.output[0], snakemake.params.checkpoints)
     log.info("built %s: %s", snakemake.output[0], record)

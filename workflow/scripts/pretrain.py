@@ -7,5 +7,6 @@ from specmlm.representations import build_model
 
 with stage_log(snakemake.log[0]) as log:
     settings = json.loads(snakemake.params.settings)["settings"]
+    settings["threads"] = snakemake.threads
     record = build_model(settings, dict(snakemake.input.items()), snakemake.output[0], snakemake.params.checkpoints)
     log.info("built %s: %s", snakemake.output[0], record)

@@ -1,0 +1,323 @@
+"""Fine-tune one encoder on one task for one view and seed set, then score the written predictions.
+
+The trainer follows the paper (§7.3): AdamW over four parameter groups at constant rates, the
+transformer frozen for the first epoch, gradient-norm clipping, early stopping on the dev
+metric (POS accuracy, LAS, span F1), and the best dev epoch evaluated on test. Batches are
+length-sorted buckets in shuffled order with dynamic padding; on CUDA the forward pass runs
+under bf16 autocast.
+
+A run is resumable: after every epoch the model, the optimiser, every RNG, the best-so-far and
+the patience counter go to ``ckpt_dir`` (kept outside ``out_dir``, which Snakemake wipes before
+a rerun). A killed run restarts from its last completed epoch and ends with the same numbers
+as an uninterrupted one; ``ckpt_dir`` is removed on success.
+
+Outputs in ``out_dir``: ``{dev,test}.conllu`` (UD and POS: the gold file with HEAD/DEPREL or
+the POS column replaced) or ``{dev,test}.tsv`` (NER: ``token<TAB>predicted tag``, the gold
+file's layout, blank line after each sentence), and ``metrics.json``, whose scores come from
+scoring those files. Scores are fractions in [0, 1]. With ``max_eval_sentences`` (demo runs)
+only the first sentences are predicted, and the gold they are scored against is written
+beside them as ``{dev,test}.gold.*``, so every score can still be recomputed from files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from specmlm.atomic import atomic_open, write_json
+from specmlm.errors import ConfigError
+from specmlm.formats.conllu import POS_COLUMNS
+from specmlm.tasks.optimizer import AdamW, parameter_groups
+from specmlm.tasks.registry import TASKS, Split, Task, encoder_kind
+
+log = logging.getLogger(__name__)
+
+# Paper §7.5: the five seed sets, also the pairing unit of the significance tests.
+SEED_SETS: dict[int, dict[str, int]] = {
+    0: {"numpy": 1337, "torch": 133, "python": 13370},
+    1: {"numpy": 337, "torch": 33, "python": 3370},
+    2: {"numpy": 1537, "torch": 153, "python": 15370},
+    3: {"numpy": 2460, "torch": 246, "python": 24601},
+    4: {"numpy": 1279, "torch": 127, "python": 12790},
+}
+
+DEFAULTS: dict[str, Any] = {
+    "seed_set": 0,  # an index into SEED_SETS, or {"numpy": .., "torch": .., "python": ..}
+    "batch_size": 32,  # sentences
+    "max_epochs": 200,
+    "patience": 20,
+    "lr_encoder": 5e-5,  # groups A, B
+    "lr_head": 1e-3,  # groups C, D
+    "weight_decay": 0.01,
+    "bias_correction": False,  # HF AdamW correct_bias: off for the BERT family (RoBERTa: registry)
+    "grad_clip": 5.0,
+    "freeze_encoder_epochs": 1,
+    "layer_dropout": 0.1,
+    "layer_dropout_at_eval": True,
+    "pos_column": "xpos",
+    "max_train_sentences": None,  # the first N training sentences (few-shot)
+    "max_eval_sentences": None,  # the first N dev and test sentences (demo runs); their gold is written too
+    "threads": None,  # CPU threads; None = every core this process may run on (its affinity mask)
+    "train_dirs": None,  # view dirs whose train splits are concatenated; None = data_dir
+    "shots": 0,  # transfer: the evaluated view's first N train sentences, added after train_dirs'
+    "dev_dir": None,  # the view whose dev split picks the epoch; None = data_dir
+}
+
+CHECKPOINT = "last.pt"
+LENGTH_NOISE = 0.1  # AllenNLP's bucket padding noise: similar, not identical, lengths per batch
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+CHECKS: dict[str, tuple[Any, str]] = {
+    "batch_size": (_positive_int, "a positive integer"),
+    "max_epochs": (_positive_int, "a positive integer"),
+    "patience": (_positive_int, "a positive integer"),
+    "lr_encoder": (_number, "a non-negative number"),
+    "lr_head": (_number, "a non-negative number"),
+    "weight_decay": (_number, "a non-negative number"),
+    "grad_clip": (_number, "a non-negative number"),
+    "freeze_encoder_epochs": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an integer >= 0"),
+    "layer_dropout": (lambda v: _number(v) and v < 1, "a number in [0, 1)"),
+    "layer_dropout_at_eval": (lambda v: isinstance(v, bool), "true or false"),
+    "bias_correction": (lambda v: isinstance(v, bool), "true or false"),
+    "pos_column": (lambda v: v is None or v in POS_COLUMNS, f"null or one of {POS_COLUMNS}"),
+    "max_train_sentences": (lambda v: v is None or _positive_int(v), "null or a positive integer"),
+    "max_eval_sentences": (lambda v: v is None or _positive_int(v), "null or a positive integer"),
+    "threads": (lambda v: v is None or _positive_int(v), "null or a positive integer"),
+    "train_dirs": (lambda v: v is None or (isinstance(v, list) and v and all(isinstance(d, str) for d in v)),
+                   "null or a non-empty list of view directories"),
+    "shots": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an integer >= 0"),
+    "dev_dir": (lambda v: v is None or isinstance(v, str), "null or a view directory"),
+    "seed_set": (lambda v: v in SEED_SETS or (isinstance(v, dict) and sorted(v) == ["numpy", "python", "torch"]
+                                              and all(isinstance(x, int) for x in v.values())),
+                 f"one of {sorted(SEED_SETS)} or a mapping with integer numpy, torch and python seeds"),
+}
+
+
+def resolve_settings(settings: dict[str, Any], kind_defaults: dict[str, Any]) -> dict[str, Any]:
+    """Defaults, then the encoder kind's defaults, then the given settings, each key checked."""
+    unknown = sorted(set(settings) - set(DEFAULTS))
+    if unknown:
+        raise ConfigError(unknown[0], f"unknown fine-tuning setting; expected one of {sorted(DEFAULTS)}")
+    resolved = {**DEFAULTS, **kind_defaults, **settings}
+    for key, (check, expected) in CHECKS.items():
+        if not check(resolved[key]):
+            raise ConfigError(key, f"expected {expected}, found {resolved[key]!r}")
+    return resolved
+
+
+def seed_triple(seed_set: int | dict[str, int]) -> dict[str, int]:
+    return dict(SEED_SETS[seed_set]) if isinstance(seed_set, int) else dict(seed_set)
+
+
+class TaskModel(nn.Module):
+    """An encoder and a head: the one module whose state a checkpoint holds."""
+
+    def __init__(self, encoder: nn.Module, head: nn.Module) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head = head
+
+
+@dataclass
+class Data:
+    """A split prepared for the model: encoder inputs once, gold ids for training."""
+
+    split: Split
+    inputs: list[Any]
+    lengths: np.ndarray
+    gold: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Progress:
+    """Everything besides weights that a resumed run needs to continue exactly."""
+
+    epoch: int = 0
+    best: float = float("-inf")
+    best_epoch: int = 0
+    bad_epochs: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    train_words: int = 0
+    train_seconds: float = 0.0
+    eval_words: int = 0
+    eval_seconds: float = 0.0
+
+
+def bucket_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+    """Length-sorted batches; with ``rng``, noisy lengths and a shuffled batch order."""
+    keys = lengths * rng.uniform(1 - LENGTH_NOISE, 1 + LENGTH_NOISE, len(lengths)) if rng else lengths
+    order = np.argsort(keys, kind="stable")
+    batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    if rng:
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches
+
+
+def to_device(value: Any, device: torch.device) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.to(device, non_blocking=True)
+    if isinstance(value, dict):
+        return {key: to_device(item, device) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return tuple(to_device(item, device) for item in value)
+    return value
+
+
+def autocast(device: torch.device) -> torch.autocast:
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+def rng_states(batch_rng: np.random.Generator) -> dict[str, Any]:
+    return {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        "batches": batch_rng.bit_generator.state,
+    }
+
+
+def restore_rng_states(states: dict[str, Any], batch_rng: np.random.Generator) -> None:
+    random.setstate(states["python"])
+    np.random.set_state(states["numpy"])
+    torch.set_rng_state(states["torch"])
+    if states["cuda"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+    batch_rng.bit_generator.state = states["batches"]
+
+
+def save(path: Path, obj: Any) -> None:
+    with atomic_open(path, "wb") as handle:
+        torch.save(obj, handle)
+
+
+def fingerprint(task: str, model_dir: Path, data_dir: Path, settings: dict[str, Any]) -> str:
+    """What a checkpoint must match to be resumed: the run's inputs and settings."""
+    key = {"task": task, "model_dir": str(model_dir.resolve()), "data_dir": str(data_dir.resolve()),
+           "settings": settings}
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def best_weights(ckpt_dir: Path, epoch: int) -> Path:
+    """Weights of the best epoch so far, named by epoch so that ``last.pt`` always names its own."""
+    return ckpt_dir / f"best-{epoch}.pt"
+
+
+def read_splits(task: Task, data_dir: Path, settings: dict[str, Any]) -> tuple[Split, Split, Split]:
+    """Training data, dev and test of a run.
+
+    In-language: the view's own splits. Transfer: the train splits of ``train_dirs``
+    (concatenated, cut to ``max_train_sentences``), then the evaluated view's first ``shots``
+    train sentences (few-shot); the epoch is picked on ``dev_dir``'s dev split (the source's,
+    as a zero-shot run has no target data to pick with) and the view's test split is scored.
+    """
+    def path(view: Path, split: str) -> Path:
+        return view / task.folder / f"{split}.{task.extension}"
+
+    train_views = [Path(d) for d in settings["train_dirs"]] if settings["train_dirs"] else [data_dir]
+    parts = [task.read(path(view, "train"), settings) for view in train_views]
+    source = Split(
+        parts[0].path,
+        [w for part in parts for w in part.words],
+        [g for part in parts for g in part.gold],
+        [s for part in parts for s in part.source],
+    ).first(settings["max_train_sentences"])
+    if settings["shots"]:
+        shots = task.read(path(data_dir, "train"), settings).first(settings["shots"])
+        source = Split(source.path, source.words + shots.words, source.gold + shots.gold, source.source + shots.source)
+    limit = settings["max_eval_sentences"]
+    dev_view = Path(settings["dev_dir"]) if settings["dev_dir"] else data_dir
+    return source, task.read(path(dev_view, "dev"), settings).first(limit), task.read(path(data_dir, "test"), settings).first(limit)
+
+
+def run_finetune(
+    task: str,
+    model_dir: str | Path,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    ckpt_dir: str | Path,
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """Train, early-stop on dev, evaluate the best epoch on dev and test, write ``out_dir``.
+
+    ``task`` is ``pos``, ``ud`` or ``ner``; ``model_dir`` a transformers model directory or a
+    fastText one (``fasttext.json``); ``data_dir`` a prepared view. Returns what
+    ``metrics.json`` holds.
+    """
+    if task not in TASKS:
+        raise ConfigError("task", f"expected one of {sorted(TASKS)}, found {task!r}")
+    spec = TASKS[task]
+    model_dir, data_dir, out_dir, ckpt_dir = Path(model_dir), Path(data_dir), Path(out_dir), Path(ckpt_dir)
+    kind = encoder_kind(model_dir)
+    settings = resolve_settings(settings, kind.defaults(model_dir))
+    seeds = seed_triple(settings["seed_set"])
+    torch.set_num_threads(settings["threads"] or len(os.sched_getaffinity(0)))
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+    train, dev, test = read_splits(spec, data_dir, settings)
+    labels = spec.labels([train])
+    index = {label: i for i, label in enumerate(labels)}
+
+    random.seed(seeds["python"])
+    np.random.seed(seeds["numpy"])
+    torch.manual_seed(seeds["torch"])
+    encoder = kind.build(model_dir, task, train.words, settings)
+    model = TaskModel(encoder, spec.head(encoder.output_dim, labels)).to(device)
+    optimizer = AdamW(parameter_groups(model, encoder.pretrained_module(), settings),
+                      correct_bias=settings["bias_correction"])
+    run = Run(spec, model, optimizer, labels, settings, seeds, device, ckpt_dir,
+              fingerprint(task, model_dir, data_dir, settings), np.random.default_rng(seeds["numpy"]))
+
+    def prepare(split: Split, with_gold: bool) -> Data:
+        inputs = encoder.prepare(split.words)
+        lengths = np.array([encoder.length(item) for item in inputs], dtype=np.float64)
+        gold = [spec.encode(g, index) for g in split.gold] if with_gold else []
+        return Data(split, inputs, lengths, gold)
+
+    dev_data = prepare(dev, False)
+    progress = run.fit(prepare(train, True), dev_data, run.resume(), f"{task} {data_dir.name}")
+    results = run.write_and_score(progress.best_epoch, {"dev": dev_data, "test": prepare(test, False)}, out_dir)
+    metrics = {
+        "task": task,
+        "metric": spec.metric,
+        "dev": results["dev"],
+        "test": results["test"],
+        "best_epoch": progress.best_epoch,
+        "epochs_run": progress.epoch,
+        "seeds": seeds,
+        "encoder": kind.name,
+        "labels": len(labels),
+        "train_sentences": len(train.words),
+        "history": progress.history,
+        "settings": settings,
+        "throughput": {
+            "train_words_per_s": progress.train_words / max(progress.train_seconds, 1e-9),
+            "eval_words_per_s": progress.eval_words / max(progress.eval_seconds, 1e-9),
+            "device": str(device),
+            "threads": torch.get_num_threads(),
+        },
+    }
+    write_json(out_dir / "metrics.json", metrics)
+    shutil.rmtree(ckpt_dir, ignore_errors=True)
+    return metrics

@@ -1,0 +1,325 @@
+"""Encoders and heads: exact small cases (CRF, MST, optimiser) and tiny models built from configs."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from tokenizers import ByteLevelBPETokenizer, SentencePieceUnigramTokenizer
+from transformers import (
+    BertConfig,
+    BertModel,
+    BertTokenizer,
+    RobertaConfig,
+    RobertaModel,
+    RobertaTokenizer,
+    XLMRobertaTokenizer,
+)
+
+from specmlm.finetune import TaskModel
+from specmlm.tasks.biaffine import BiaffineParser, mst_heads
+from specmlm.tasks.crf import CRF, CrfTagger, iob2_constraints
+from specmlm.tasks.encoder import ScalarMix, TransformerEncoder
+from specmlm.tasks.fasttext_encoder import UNK, FastTextEncoder
+from specmlm.tasks.optimizer import AdamW, parameter_groups
+from specmlm.tasks.registry import encoder_kind
+from specmlm.tasks.tagger import LinearTagger
+
+torch.set_num_threads(1)
+
+TAGS = ["O", "B-X", "I-X"]
+TAGS5 = ["O", "B-A", "I-A", "B-B", "I-B"]
+
+
+def legal(tags: list[str]) -> bool:
+    previous = "O"
+    for tag in tags:
+        if tag.startswith("I-") and previous[2:] != tag[2:]:
+            return False
+        previous = tag
+    return True
+
+
+def path_score(emissions: torch.Tensor, transitions: torch.Tensor, path: tuple[int, ...]) -> float:
+    transitions = transitions.detach()
+    score = sum(float(emissions[i, tag]) for i, tag in enumerate(path))
+    return score + sum(float(transitions[a, b]) for a, b in zip(path, path[1:]))
+
+
+def test_iob2_constraints() -> None:
+    allowed, start = iob2_constraints(TAGS5)
+    assert start.tolist() == [True, True, False, True, False]
+    assert allowed[TAGS5.index("O"), TAGS5.index("I-A")].item() is False
+    assert allowed[TAGS5.index("B-B"), TAGS5.index("I-A")].item() is False
+    assert allowed[TAGS5.index("I-A"), TAGS5.index("I-A")].item() is True
+    assert allowed[TAGS5.index("B-A"), TAGS5.index("I-A")].item() is True
+    assert allowed[:, TAGS5.index("B-B")].all()
+
+
+def test_crf_log_partition_equals_brute_force() -> None:
+    torch.manual_seed(0)
+    crf = CRF(TAGS)
+    emissions = torch.randn(2, 3, 3)
+    mask = torch.tensor([[True, True, True], [True, True, False]])
+    log_z = crf.log_partition(emissions, mask).detach()
+    for row, length in enumerate([3, 2]):
+        paths = itertools.product(range(3), repeat=length)
+        scores = [path_score(emissions[row], crf.transitions, path) for path in paths]
+        assert float(log_z[row]) == pytest.approx(math.log(sum(math.exp(s) for s in scores)), abs=1e-5)
+    gold = torch.tensor([[1, 2, 0], [0, 1, 0]])
+    expected = sum(float(log_z[r]) - path_score(emissions[r], crf.transitions, tuple(gold[r, :n].tolist()))
+                   for r, n in enumerate([3, 2]))
+    assert crf.nll(emissions, gold, mask).item() == pytest.approx(expected, abs=1e-4)
+
+
+def test_crf_viterbi_is_the_best_legal_path_even_against_the_scores() -> None:
+    torch.manual_seed(1)
+    crf = CRF(TAGS5)
+    with torch.no_grad():
+        crf.transitions.normal_()
+        crf.transitions[:, TAGS5.index("I-A")] += 5.0  # reward every move into I-A, legal or not
+    for _ in range(30):
+        emissions = torch.randn(4, 5, 5) * 3
+        emissions[:, :, TAGS5.index("I-B")] += 4.0
+        lengths = [5, 4, 2, 1]
+        mask = torch.arange(5).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1)
+        paths = crf.viterbi(emissions, mask)
+        for row, (path, length) in enumerate(zip(paths, lengths, strict=True)):
+            assert len(path) == length
+            assert legal([TAGS5[t] for t in path])
+            candidates = [p for p in itertools.product(range(5), repeat=length) if legal([TAGS5[t] for t in p])]
+            best = max(candidates, key=lambda p: path_score(emissions[row], crf.transitions, p))
+            assert tuple(path) == best
+
+
+def test_crf_tagger_learns_a_toy_pattern() -> None:
+    torch.manual_seed(2)
+    tagger = CrfTagger(4, TAGS)
+    vectors = torch.eye(4)[torch.tensor([[0, 1, 2, 3], [3, 0, 1, 2]])]
+    gold = torch.tensor([[0, 1, 2, 0], [0, 0, 1, 2]])
+    mask = torch.ones(2, 4, dtype=torch.bool)
+    optimizer = torch.optim.Adam(tagger.parameters(), lr=0.1)
+    for _ in range(60):
+        optimizer.zero_grad()
+        tagger.loss(vectors, mask, gold).backward()
+        optimizer.step()
+    tagger.eval()
+    assert tagger.decode(vectors, mask) == gold.tolist()
+
+
+def is_tree(heads: list[int]) -> bool:
+    if sum(h == 0 for h in heads) != 1:
+        return False
+    for word in range(1, len(heads) + 1):
+        seen, node = set(), word
+        while node != 0:
+            if node in seen:
+                return False
+            seen.add(node)
+            node = heads[node - 1]
+    return True
+
+
+def test_mst_gives_the_best_single_root_tree() -> None:
+    rng = np.random.default_rng(3)
+    for size in range(1, 6):
+        for _ in range(10):
+            scores = np.log(rng.dirichlet(np.ones(size + 1), size=size + 1))
+            heads = mst_heads(scores)
+            assert is_tree(heads)
+            trees = [h for h in itertools.product(range(size + 1), repeat=size)
+                     if all(h[i] != i + 1 for i in range(size)) and is_tree(list(h))]
+            best = max(trees, key=lambda h: sum(scores[i + 1, h[i]] for i in range(size)))
+            assert sum(scores[i + 1, heads[i]] for i in range(size)) == pytest.approx(
+                sum(scores[i + 1, best[i]] for i in range(size)))
+
+
+def test_mst_prefers_one_root_even_when_two_score_better() -> None:
+    scores = np.full((4, 4), -10.0)
+    scores[1:, 0] = -0.1  # every word would rather hang from the root
+    scores[2, 1] = scores[3, 1] = -1.0
+    assert mst_heads(scores) == [0, 1, 1]
+
+
+def test_biaffine_parser_decodes_trees_and_learns() -> None:
+    torch.manual_seed(4)
+    parser = BiaffineParser(8, 3, arc_dim=16, label_dim=16)
+    vectors = torch.randn(3, 6, 8)
+    mask = torch.arange(6).unsqueeze(0) < torch.tensor([6, 3, 1]).unsqueeze(1)
+    heads = torch.tensor([[2, 0, 2, 3, 2, 5], [0, 1, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
+    labels = torch.tensor([[1, 0, 2, 1, 1, 2], [0, 1, 2, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
+    optimizer = torch.optim.Adam(parser.parameters(), lr=0.01)
+    before = parser.eval().loss(vectors, mask, (heads, labels)).item()
+    parser.train()
+    for _ in range(150):
+        optimizer.zero_grad()
+        parser.loss(vectors, mask, (heads, labels)).backward()
+        optimizer.step()
+    parser.eval()
+    assert parser.loss(vectors, mask, (heads, labels)).item() < 0.3 * before
+    decoded = parser.decode(vectors, mask)
+    for (pred_heads, pred_labels), length in zip(decoded, [6, 3, 1], strict=True):
+        assert len(pred_heads) == len(pred_labels) == length
+        assert is_tree(pred_heads)
+    assert decoded[0] == (heads[0].tolist(), labels[0].tolist())
+
+
+def test_linear_tagger_loss_and_decode() -> None:
+    tagger = LinearTagger(4, 3)
+    tagger.eval()
+    vectors = torch.randn(2, 3, 4)
+    mask = torch.tensor([[True, True, True], [True, False, False]])
+    loss = tagger.loss(vectors, mask, torch.zeros(2, 3, dtype=torch.long))
+    assert loss.ndim == 0 and torch.isfinite(loss)
+    assert [len(p) for p in tagger.decode(vectors, mask)] == [3, 1]
+
+
+def test_scalar_mix_starts_as_the_mean_and_layer_dropout_follows_the_setting() -> None:
+    layers = tuple(torch.full((1, 2), float(k)) for k in range(4))
+    mix = ScalarMix(4, 0.0, at_eval=True)
+    assert mix(layers).tolist() == [[1.5, 1.5]]
+    torch.manual_seed(5)
+    on, off = ScalarMix(4, 0.5, at_eval=True).eval(), ScalarMix(4, 0.5, at_eval=False).eval()
+    assert len({tuple(on(layers).flatten().tolist()) for _ in range(20)}) > 1
+    assert {tuple(off(layers).flatten().tolist()) for _ in range(20)} == {(1.5, 1.5)}
+
+
+def test_adamw_first_step_with_and_without_bias_correction() -> None:
+    for correct, factor in ((True, 1.0), (False, 0.1 / math.sqrt(0.001))):
+        param = torch.nn.Parameter(torch.tensor([1.0]))
+        optimizer = AdamW([param], lr=0.01, eps=0.0, weight_decay=0.1, correct_bias=correct)
+        param.grad = torch.tensor([2.0])
+        optimizer.step()
+        after_adam = 1.0 - 0.01 * factor
+        assert param.item() == pytest.approx(after_adam * (1 - 0.01 * 0.1), rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def bert_dir(tmp_path_factory: pytest.TempPathFactory, shared_data_dir: Path) -> Path:
+    """A two-layer BERT with the mBERT vocabulary and a 12-position window."""
+    out = tmp_path_factory.mktemp("bert")
+    tokenizer = BertTokenizer(vocab=str(shared_data_dir / "vocab" / "bert-base-multilingual-cased-vocab.txt"),
+                              do_lower_case=False, strip_accents=False)
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=12)
+    torch.manual_seed(6)
+    BertModel(config).save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def shared_data_dir() -> Path:
+    path = Path(__file__).resolve().parents[2] / "shared" / "data"
+    if not path.is_dir():
+        pytest.skip("../shared/data is not beside the checkout")
+    return path
+
+
+@pytest.fixture(scope="module")
+def maltese_lines(shared_data_dir: Path) -> list[str]:
+    text = (shared_data_dir / "text" / "mt" / "parsing-mbert_mt_valid.txt").read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.strip()][:400]
+
+
+LONG = ("Il-Kunsill Nazzjonali tal-Awtorità ddikjara li l-ħames proċeduri amministrattivi "
+        "straordinarji ġew ippubblikati \u200b wara diskussjonijiet twal").split(" ")
+
+
+def test_windows_are_stitched_without_losing_a_piece(bert_dir: Path) -> None:
+    encoder = TransformerEncoder(bert_dir, layer_dropout=0.0, layer_dropout_at_eval=True).eval()
+    assert encoder.window == 10  # 12 positions less [CLS] and [SEP]
+    (item,) = encoder.prepare([LONG])
+    zero_width = LONG.index("\u200b")
+    assert item.ids[item.word_of_piece.index(zero_width)] == encoder.tokenizer.unk_token_id
+    assert len(item.ids) > 2 * encoder.window
+    straddling = [w for w in set(item.word_of_piece)
+                  if len({i // encoder.window for i, x in enumerate(item.word_of_piece) if x == w}) > 1]
+    assert straddling, "the test sentence must have a word split across two windows"
+    with torch.no_grad():
+        vectors, mask = encoder(**encoder.collate([item, *encoder.prepare([["qasir"]])]))
+        assert mask.tolist()[1] == [True] + [False] * (len(LONG) - 1)
+        pieces = []
+        for start in range(0, len(item.ids), encoder.window):
+            window = torch.tensor([encoder.prefix + item.ids[start : start + encoder.window] + encoder.suffix])
+            hidden = encoder.transformer(input_ids=window, output_hidden_states=True).hidden_states[1:]
+            pieces.append(encoder.mix(hidden)[0, 1:-1])
+        pieces = torch.cat(pieces)
+    owner = torch.tensor(item.word_of_piece)
+    expected = torch.stack([pieces[owner == w].mean(0) for w in range(len(LONG))])
+    assert torch.allclose(vectors[0], expected, atol=1e-5)
+
+
+def test_byte_level_bpe_roberta_gets_prefix_spaces_and_long_inputs(tmp_path: Path, maltese_lines: list[str]) -> None:
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(maltese_lines, vocab_size=600, min_frequency=2,
+                            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"], show_progress=False)
+    bpe.save_model(str(tmp_path))
+    RobertaTokenizer(vocab=str(tmp_path / "vocab.json"), merges=str(tmp_path / "merges.txt")).save_pretrained(tmp_path)
+    config = RobertaConfig(vocab_size=600, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                           intermediate_size=32, max_position_embeddings=14, pad_token_id=1)
+    RobertaModel(config).save_pretrained(tmp_path)
+    encoder = TransformerEncoder(tmp_path, 0.1, True).eval()
+    assert encoder.window == 10  # 14 positions less RoBERTa's offset of 2, less <s> and </s>
+    kind = encoder_kind(tmp_path)
+    assert (kind.name, kind.defaults(tmp_path)) == ("transformer", {"bias_correction": True})
+    (item,) = encoder.prepare([LONG])
+    starts = [item.ids[item.word_of_piece.index(w)] for w in range(len(LONG)) if w != LONG.index("\u200b")]
+    assert all(encoder.tokenizer.convert_ids_to_tokens(i).startswith("Ġ") for i in starts)
+    with torch.no_grad():
+        vectors, mask = encoder(**encoder.collate([item]))
+    assert vectors.shape == (1, len(LONG), 16) and mask.all()
+
+
+def test_sentencepiece_tokenizer_marks_every_word(tmp_path: Path, maltese_lines: list[str]) -> None:
+    unigram = SentencePieceUnigramTokenizer()
+    unigram.train_from_iterator(maltese_lines, vocab_size=500, unk_token="<unk>", show_progress=False,
+                                special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    unigram.save(str(tmp_path / "unigram.json"))
+    XLMRobertaTokenizer(tokenizer_file=str(tmp_path / "unigram.json")).save_pretrained(tmp_path)
+    config = BertConfig(vocab_size=500, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, pad_token_id=1)
+    BertModel(config).save_pretrained(tmp_path)
+    encoder = TransformerEncoder(tmp_path, 0.1, True)
+    (item,) = encoder.prepare([["Il-Kunsill", "ħadem"]])
+    pieces = encoder.tokenizer.convert_ids_to_tokens(item.ids)
+    assert pieces[item.word_of_piece.index(1)].startswith("▁") and pieces[0].startswith("▁")
+
+
+def test_parameter_groups_follow_the_paper(bert_dir: Path) -> None:
+    assert encoder_kind(bert_dir).defaults(bert_dir) == {}
+    encoder = TransformerEncoder(bert_dir, 0.1, True)
+    model = TaskModel(encoder, BiaffineParser(encoder.output_dim, 5))
+    settings = {"lr_encoder": 5e-5, "lr_head": 1e-3, "weight_decay": 0.01}
+    groups = {g["name"]: g for g in parameter_groups(model, encoder.transformer, settings)}
+    names = {id(p): n for n, p in model.named_parameters()}
+    members = {key: {names[id(p)] for p in group["params"]} for key, group in groups.items()}
+    assert "encoder.transformer.embeddings.word_embeddings.weight" in members["A"]
+    assert "encoder.transformer.encoder.layer.0.attention.self.query.weight" in members["A"]
+    assert "encoder.transformer.embeddings.LayerNorm.weight" in members["B"]
+    assert "encoder.transformer.encoder.layer.1.output.dense.bias" in members["B"]
+    assert {"encoder.mix.weights", "encoder.mix.gamma", "head.root_sentinel", "head.arc_weight",
+            "head.label_bilinear.weight"} <= members["C"]
+    assert {"head.arc_bias", "head.label_bilinear.bias", "head.head_arc.0.bias"} <= members["D"]
+    assert sum(len(m) for m in members.values()) == len(names)
+    assert [(groups[k]["lr"], groups[k]["weight_decay"]) for k in "ABCD"] == [
+        (5e-5, 0.01), (5e-5, 0.0), (1e-3, 0.01), (1e-3, 0.0)]
+
+
+def test_fasttext_encoder_uses_the_vectors_and_one_unk(tmp_path: Path) -> None:
+    (tmp_path / "vectors.vec").write_text("2 3\nkelb 1 2 3\nqattus 4 5 6\n", encoding="utf-8")
+    (tmp_path / "fasttext.json").write_text('{"vectors": "vectors.vec"}', encoding="utf-8")
+    torch.manual_seed(7)
+    encoder = FastTextEncoder(tmp_path, "pos", [["il-", "kelb"], ["ġie"]])
+    assert encoder.output_dim == 400 and encoder.lstm.num_layers == 2
+    assert FastTextEncoder(tmp_path, "ud", []).output_dim == 800
+    ids = encoder.prepare([["kelb", "ġie", "mhux-magħruf"]])[0]
+    assert ids[2] == UNK and ids[0] != UNK and ids[1] != UNK
+    assert encoder.embedding.weight[ids[0]].tolist() == [1.0, 2.0, 3.0]
+    vectors, mask = encoder(**encoder.collate(encoder.prepare([["kelb", "ġie"], ["qattus"]])))
+    assert vectors.shape == (2, 2, 400) and mask.tolist() == [[True, True], [True, False]]
+    assert vectors[1, 1].abs().sum() == 0

@@ -1,0 +1,73 @@
+"""The DAG as a user runs it: dry runs of the paper's study, partial reruns, the demo end to end."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.workflow_utils import copy_repo, planned_jobs, planned_outputs, snakemake
+
+DEMO = ["--configfile", "demo/config.yaml"]
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_repo(tmp_path_factory.mktemp("repo"))
+
+
+def test_dry_run_of_the_paper_config_plans_every_stage(repo: Path) -> None:
+    start = time.perf_counter()
+    result = snakemake(repo, "-n")
+    elapsed = time.perf_counter() - start
+    jobs = planned_jobs(result.stdout)
+    # 700 in-language runs (PAPER §1) + 150 in-language XLM-R runs the transfer table compares with.
+    assert jobs["finetune"] == 850
+    assert jobs["finetune_transfer"] == 900
+    assert jobs["fetch_ud"] == 8 and jobs["fetch_ner"] == 9 and jobs["fetch_text"] == 9
+    assert jobs["fetch_base_model"] == 2
+    # 11 views x (LAPT, VA, RoBERTa, fastText) + XLM-R LAPT and VA for the 10 NER transfer targets.
+    assert jobs["pretrain"] == 44 + 20
+    assert jobs["task_table"] == 3 and jobs["transfer_table"] == 1
+    assert elapsed < 120
+
+
+def test_changing_one_language_reruns_only_its_jobs(repo: Path) -> None:
+    targets = [f"results/stats/tokenization/{view}/base/mbert.csv" for view in ("ug", "ug-Latn", "wo", "mt")]
+    snakemake(repo, "--cores", "2", *targets, *DEMO)
+    assert "Nothing to be done" in snakemake(repo, "-n", *targets, *DEMO).stdout
+    edited = yaml.safe_load((repo / "demo/config.yaml").read_text(encoding="utf-8"))
+    edited["languages"]["wo"]["text"]["lines_per_document"] = 25
+    (repo / "edited.yaml").write_text(yaml.safe_dump(edited, allow_unicode=True), encoding="utf-8")
+    dry = snakemake(repo, "-n", *targets, "--configfile", "edited.yaml").stdout
+    outputs = planned_outputs(dry)
+    assert outputs, dry
+    assert all("/wo/" in line for line in outputs), outputs
+    assert planned_jobs(dry) == {"prepare_text": 1, "tokstats": 1}
+
+
+@pytest.mark.slow
+def test_demo_study_end_to_end(repo: Path) -> None:
+    fast = ["--configfile", "demo/config.yaml", "tests/configs/demo-fast.yaml"]
+    snakemake(repo, "--cores", "2", *fast, timeout=1500)
+    tables = repo / "results/tables"
+    for task, views in (("pos", {"ug", "ug-Latn", "wo", "mt"}), ("ud", {"ug", "ug-Latn", "wo", "mt"}), ("ner", {"wo"})):
+        table = pd.read_csv(tables / f"{task}.csv")
+        rows = table[~table["view"].str.startswith("avg")]
+        assert set(rows["view"]) == views
+        assert set(rows["variant"]) == {"fasttext", "roberta", "mbert", "lapt", "va"}
+        assert (rows["n_seeds"] == 2).all()
+        assert rows["mean"].between(0, 100).all() and rows["std"].notna().all()
+        assert (tables / f"{task}.md").read_text(encoding="utf-8").startswith("| view |")
+    tokenization = pd.read_csv(tables / "tokenization.csv")
+    ug_train = tokenization.query("view == 'ug' and dataset == 'ud' and split == 'train'").set_index("tokenizer")
+    assert ug_train.loc["mbert", "unk_prop"] == pytest.approx(0.15898, abs=5e-6)
+    assert ug_train.loc["va", "unk_prop"] < ug_train.loc["mbert", "unk_prop"] / 10
+    transfer = pd.read_csv(tables / "ner_transfer.csv")
+    assert {"in_language", "zero_shot", "few_shot50"} <= set(transfer["setting"])
+    assert (repo / "results/plots/scores_pos.png").is_file()
+    assert (repo / "results/README.md").is_file()
+    assert "Nothing to be done" in snakemake(repo, "-n", *fast).stdout
