@@ -108,7 +108,7 @@ CHECKS: dict[str, tuple[Any, str]] = {
                    "null or a non-empty list of view directories"),
     "shots": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an integer >= 0"),
     "dev_dir": (lambda v: v is None or isinstance(v, str), "null or a view directory"),
-    "seed_set": (lambda v: v in SEED_SETS or (isinstance(v, dict) and sorted(v) == ["numpy", "python", "torch"]
+    "seed_set": (lambda v: (isinstance(v, int) and v in SEED_SETS) or (isinstance(v, dict) and sorted(v) == ["numpy", "python", "torch"]
                                               and all(isinstance(x, int) for x in v.values())),
                  f"one of {sorted(SEED_SETS)} or a mapping with integer numpy, torch and python seeds"),
 }
@@ -222,6 +222,141 @@ def fingerprint(task: str, model_dir: Path, data_dir: Path, settings: dict[str, 
 def best_weights(ckpt_dir: Path, epoch: int) -> Path:
     """Weights of the best epoch so far, named by epoch so that ``last.pt`` always names its own."""
     return ckpt_dir / f"best-{epoch}.pt"
+
+
+def load_checkpoint(ckpt_dir: Path, expected: str) -> dict[str, Any] | None:
+    """The last epoch's checkpoint if it belongs to this run; one from other inputs is ignored."""
+    path = ckpt_dir / CHECKPOINT
+    if not path.exists():
+        return None
+    state = torch.load(path, weights_only=False, map_location="cpu")
+    if state.get("fingerprint") != expected:
+        log.warning("ignoring %s: it was written by a run with other inputs or settings", path)
+        return None
+    return state
+
+
+class Run:
+    """The training loop of one run: epochs, early stopping, checkpoints, and the final scoring."""
+
+    def __init__(self, spec: Task, model: TaskModel, optimizer: AdamW, labels: list[str], settings: dict[str, Any],
+                 seeds: dict[str, int], device: torch.device, ckpt_dir: Path, key: str,
+                 batch_rng: np.random.Generator) -> None:
+        self.spec, self.model, self.optimizer, self.labels = spec, model, optimizer, labels
+        self.settings, self.seeds, self.device, self.ckpt_dir, self.key = settings, seeds, device, ckpt_dir, key
+        self.batch_rng = batch_rng
+        pretrained = model.encoder.pretrained_module()
+        self.pretrained = list(pretrained.parameters()) if pretrained is not None else []
+
+    def resume(self) -> Progress:
+        """Continue after the last completed epoch of a killed run, or start afresh."""
+        state = load_checkpoint(self.ckpt_dir, self.key)
+        if state is None:
+            return Progress()
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        restore_rng_states(state["rng"], self.batch_rng)
+        progress = Progress(**state["progress"])
+        log.info("resumed after epoch %d (best %.4f at epoch %d)", progress.epoch, progress.best, progress.best_epoch)
+        return progress
+
+    def _checkpoint(self, progress: Progress) -> None:
+        save(self.ckpt_dir / CHECKPOINT, {"fingerprint": self.key, "progress": asdict(progress),
+                                          "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                                          "rng": rng_states(self.batch_rng)})
+
+    def _batches(self, data: Data, rng: np.random.Generator | None) -> list[np.ndarray]:
+        return bucket_batches(data.lengths, self.settings["batch_size"], rng)
+
+    def train_epoch(self, data: Data, frozen: bool) -> float:
+        """One pass over the shuffled length buckets; the transformer gets no gradient while frozen."""
+        for param in self.pretrained:
+            param.requires_grad_(not frozen)
+        self.model.train()
+        total, count = 0.0, 0
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        for batch in self._batches(data, self.batch_rng):
+            inputs = to_device(self.model.encoder.collate([data.inputs[i] for i in batch]), self.device)
+            gold = to_device(self.spec.collate([data.gold[i] for i in batch]), self.device)
+            with autocast(self.device):
+                vectors, mask = self.model.encoder(**inputs)
+                loss = self.model.head.loss(vectors.float(), mask, gold)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(params, self.settings["grad_clip"])
+            self.optimizer.step()
+            total += float(loss.detach()) * len(batch)
+            count += len(batch)
+        return total / max(count, 1)
+
+    @torch.no_grad()
+    def predict(self, data: Data) -> list[Any]:
+        """Label strings per sentence, in file order. Layer dropout may stay on at evaluation
+        (as released); its RNG is re-seeded for every evaluation so a score can be reproduced."""
+        self.model.eval()
+        predictions: list[Any] = [None] * len(data.inputs)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seeds["torch"])
+            for batch in self._batches(data, None):
+                inputs = to_device(self.model.encoder.collate([data.inputs[i] for i in batch]), self.device)
+                with autocast(self.device):
+                    vectors, mask = self.model.encoder(**inputs)
+                for index, decoded in zip(batch, self.model.head.decode(vectors.float(), mask), strict=True):
+                    predictions[index] = self.spec.to_strings(decoded, self.labels)
+        return predictions
+
+    def _evaluate(self, data: Data, progress: Progress) -> float:
+        start = time.perf_counter()
+        score = float(self.spec.score(data.split, self.predict(data))[self.spec.metric])
+        progress.eval_seconds += time.perf_counter() - start
+        progress.eval_words += data.split.num_words
+        return score
+
+    def fit(self, train: Data, dev: Data, progress: Progress, description: str) -> Progress:
+        """Train until ``max_epochs`` or ``patience`` epochs without a better dev score."""
+        settings = self.settings
+        self.ckpt_dir.mkdir(parents=True, exist_ok=True)
+        bar = tqdm(total=settings["max_epochs"], initial=progress.epoch, desc=description, unit="epoch",
+                   disable=None, dynamic_ncols=True)
+        while progress.epoch < settings["max_epochs"] and progress.bad_epochs < settings["patience"]:
+            epoch = progress.epoch + 1
+            start = time.perf_counter()
+            loss = self.train_epoch(train, frozen=epoch <= settings["freeze_encoder_epochs"])
+            progress.train_seconds += time.perf_counter() - start
+            progress.train_words += train.split.num_words
+            score = self._evaluate(dev, progress)
+            progress.epoch = epoch
+            progress.history.append({"epoch": epoch, "train_loss": loss, f"dev_{self.spec.metric}": score})
+            if score > progress.best:
+                if progress.best_epoch:
+                    best_weights(self.ckpt_dir, progress.best_epoch).unlink(missing_ok=True)
+                progress.best, progress.best_epoch, progress.bad_epochs = score, epoch, 0
+                save(best_weights(self.ckpt_dir, epoch), self.model.state_dict())
+            else:
+                progress.bad_epochs += 1
+            self._checkpoint(progress)
+            log.info("epoch %d: train loss %.4f, dev %s %.4f (best %.4f at epoch %d)",
+                     epoch, loss, self.spec.metric, score, progress.best, progress.best_epoch)
+            bar.set_postfix({f"dev_{self.spec.metric}": f"{score:.4f}", "best": f"{progress.best:.4f}"})
+            bar.update(1)
+        bar.close()
+        return progress
+
+    def write_and_score(self, best_epoch: int, splits: dict[str, Data], out_dir: Path) -> dict[str, dict[str, Any]]:
+        """Predict with the best epoch's weights, write the files, and score the written files."""
+        state = torch.load(best_weights(self.ckpt_dir, best_epoch), weights_only=False, map_location="cpu")
+        self.model.load_state_dict(state)
+        ext = self.spec.extension
+        results: dict[str, dict[str, Any]] = {}
+        for name, data in splits.items():
+            predicted = out_dir / f"{name}.{ext}"
+            self.spec.write(data.split, self.predict(data), predicted, self.settings)
+            gold = data.split.path
+            if not data.split.complete:
+                gold = out_dir / f"{name}.gold.{ext}"
+                self.spec.write_gold(data.split, gold)
+            results[name] = {**self.spec.score_files(gold, predicted, self.settings), "gold_file": str(gold)}
+        return results
 
 
 def read_splits(task: Task, data_dir: Path, settings: dict[str, Any]) -> tuple[Split, Split, Split]:
