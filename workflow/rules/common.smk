@@ -1,10 +1,9 @@
 # Config validation, the study grid and the input functions every rule file uses.
 # Import-light on purpose: SLURM jobs re-parse this file (no torch, no transformers here).
 
-import json
-
 from snakemake.utils import min_version
 
+from specmlm import sources
 from specmlm.config import Study, canonical, validate
 from specmlm.stages import VERSIONS
 
@@ -13,7 +12,6 @@ min_version("9.0")
 validate(config)
 STUDY = Study(config)
 VIEWS = STUDY.views
-LANGS = [v for v in VIEWS if VIEWS[v].parent is None]
 
 
 wildcard_constraints:
@@ -21,7 +19,6 @@ wildcard_constraints:
     view="[a-z]{2,3}(-[A-Z][a-z]{3})?",
     translit="[a-z]{2,3}-[A-Z][a-z]{3}",
     split="train|dev|test",
-    tsplit="train|valid|test",
     task="pos|ud|ner",
     variant="[a-z][a-z0-9_]*",
     base="[a-z][a-z0-9_]*",
@@ -53,3 +50,186 @@ def prepared_files(view):
              "ner": ["train.tsv", "dev.tsv", "test.tsv"],
              "text": ["train.txt", "valid.txt", "test.txt"]}
     return [f"results/data/{view}/{d}/{n}" for d in view_datasets(view) for n in names[d]]
+
+
+# --- download -----------------------------------------------------------
+
+FETCH_KEYS = ("treebank", "source", "files", "sha256")
+
+
+def fetch_params(dataset):
+    """Where the dataset comes from and the download settings: a changed pin refetches, a
+    changed preparation setting (lines_per_document, say) does not."""
+
+    def params(w):
+        entry = {key: value for key, value in language(w)[dataset].items() if key in FETCH_KEYS}
+        return settings("fetch", {"entry": entry, "downloads": config["downloads"], "where": f"languages.{w.lang}.{dataset}"})
+
+    return params
+
+
+# --- prepare ------------------------------------------------------------
+
+def raw_text_files(wildcards):
+    return [f"results/raw/{wildcards.lang}/text/{name}" for name in sources.raw_files("text", language(wildcards)["text"])]
+
+
+def leak_sources(wildcards):
+    """Every labelled split of the language: unlabelled lines equal to one are removed."""
+    entry = VIEWS[wildcards.lang]
+    files = []
+    if entry.has_ud:
+        files += expand("results/data/{lang}/ud/{split}.conllu", lang=wildcards.lang, split=["train", "dev", "test"])
+    if entry.has_ner:
+        files += expand("results/data/{lang}/ner/{split}.tsv", lang=wildcards.lang, split=["train", "dev", "test"])
+    return files
+
+
+# --- transliterate ------------------------------------------------------
+
+def translit_settings(wildcards):
+    lang = parent(wildcards)
+    scheme = config["languages"][lang]["translit"][wildcards.translit]["scheme"]
+    return settings("transliterate", {"scheme": scheme, "language": config["languages"][lang]["iso639_3"]})
+
+
+# --- tokenization -------------------------------------------------------
+
+def tokenizer_sources():
+    """(view, source, name) for each tokenizer a run of the study uses on a view."""
+    found = set()
+    for view, variant in STUDY.encoders():
+        spec = STUDY.variant(variant)
+        if spec["kind"] in ("pretrained", "lapt"):
+            found.add((view, "base", spec["base"]))
+        elif spec["kind"] in ("va", "scratch"):
+            found.add((view, "vocab", variant))
+    return sorted(found)
+
+
+def view_facts():
+    """Language, script and type of each view, for the tables (a -Latn view is in Latin script)."""
+    facts = {}
+    for name, view in VIEWS.items():
+        entry = config["languages"][view.language]
+        script = name.split("-")[1] if view.parent else entry["script"]
+        facts[name] = {"language": view.language, "script": script, "type": entry["type"]}
+    return facts
+
+
+def tokenizer_dir(wildcards):
+    if wildcards.source == "base":
+        return f"results/tokenizers/{wildcards.name}"
+    return f"results/vocab/{wildcards.view}/{wildcards.name}"
+
+
+# --- pretrain -----------------------------------------------------------
+
+def variant_kind(wildcards):
+    return STUDY.variant(wildcards.variant)["kind"]
+
+
+def base_of(wildcards):
+    return STUDY.variant(wildcards.variant)["base"]
+
+
+def checkpoint_dir(stage, *parts):
+    """Training checkpoints live outside declared outputs, which Snakemake wipes before a rerun."""
+    return "results/checkpoints/" + "/".join((stage,) + parts)
+
+
+def vocab_inputs(wildcards):
+    inputs = {"text": f"results/data/{wildcards.view}/text/train.txt"}
+    if variant_kind(wildcards) == "va":
+        inputs["base"] = f"results/base/{base_of(wildcards)}"
+    return inputs
+
+
+def vocab_settings(wildcards):
+    spec = STUDY.variant(wildcards.variant)
+    if spec["kind"] == "va":
+        return settings("vocab", {"kind": "va", **config["vocab"][spec["vocab"]]})
+    scratch = config["pretrain"]["scratch"]
+    return settings("vocab", {"kind": "scratch", "vocab_size": scratch["vocab_size"], "min_frequency": scratch["min_frequency"]})
+
+
+def model_inputs(wildcards):
+    """What each kind of representation is built from (data, not branches in the script)."""
+    kind = variant_kind(wildcards)
+    view = wildcards.view
+    inputs = {"train": f"results/data/{view}/text/train.txt", "valid": f"results/data/{view}/text/valid.txt"}
+    if kind == "lapt":
+        inputs["base"] = f"results/base/{base_of(wildcards)}"
+    if kind in ("va", "scratch"):  # the VA vocabulary directory holds the augmented model too
+        inputs["vocab"] = f"results/vocab/{view}/{wildcards.variant}"
+    return inputs
+
+
+def model_settings(wildcards):
+    spec = STUDY.variant(wildcards.variant)
+    section = {"lapt": spec.get("lapt", "lapt"), "va": spec.get("lapt", "lapt"), "scratch": "scratch", "fasttext": "fasttext"}[spec["kind"]]
+    extra = {"init": config["vocab"][spec["vocab"]]["init"]} if spec["kind"] == "va" else {}
+    return settings("pretrain", {"kind": spec["kind"], **config["pretrain"][section], **extra})
+
+
+FETCHED_BASES = [b for b, spec in config["base_models"].items() if "source" in spec] or ["none"]
+
+
+BUILT_BASES = [b for b, spec in config["base_models"].items() if "build" in spec] or ["none"]
+
+
+def base_source(wildcards):
+    """A base model's config entry with the download settings it is fetched under."""
+    return settings("base_model", {"entry": config["base_models"][wildcards.base], "downloads": config["downloads"], "where": f"base_models.{wildcards.base}"})
+
+
+# --- finetune -----------------------------------------------------------
+
+def run_data(wildcards):
+    dataset = config["tasks"][wildcards.task]["data"]
+    suffix = "conllu" if dataset == "ud" else "tsv"
+    return expand("results/data/{view}/{dataset}/{split}.{suffix}", view=wildcards.view, dataset=dataset, split=["train", "dev", "test"], suffix=suffix)
+
+
+def run_settings(wildcards):
+    view = VIEWS[wildcards.view]
+    lang = config["languages"][view.language]
+    return settings(
+        "finetune",
+        {
+            **config["finetune"],
+            **STUDY.variant(wildcards.variant).get("finetune", {}),
+            "task": wildcards.task,
+            "batch_size": STUDY.batch_size(wildcards.task, wildcards.view, wildcards.variant),
+            "seed_set": config["seed_sets"][int(wildcards.seed)],
+            "pos_column": lang["ud"]["pos_column"] if "ud" in lang else None,
+        },
+    )
+
+
+# --- transfer -----------------------------------------------------------
+
+def transfer_settings(wildcards):
+    shots = 0 if wildcards.setting == "zero_shot" else int(wildcards.setting.removeprefix("few_shot"))
+    return settings(
+        "finetune",
+        {
+            **config["finetune"],
+            **STUDY.variant(wildcards.variant).get("finetune", {}),
+            "task": "ner",
+            "batch_size": STUDY.batch_size_of_language("ner", wildcards.source, wildcards.variant),
+            "seed_set": config["seed_sets"][int(wildcards.seed)],
+            "pos_column": None,
+            "train_dirs": [f"results/data/{wildcards.source}"],
+            "dev_dir": f"results/data/{wildcards.source}",
+            "shots": shots,
+        },
+    )
+
+
+# --- report -------------------------------------------------------------
+
+def table_inputs(wildcards=None):
+    tables = {task: f"results/tables/{task}.csv" for task in config["study"]["tasks"]}
+    tables["tokenization"] = "results/tables/tokenization.csv"
+    return tables

@@ -1,23 +1,7 @@
 # Download: every raw file of the study, verified and cached, fetched once.
 # These rules need the network, so the SLURM profile runs them on the submit host (localrules).
 
-from specmlm import sources
-
 localrules: fetch_ud, fetch_ner, fetch_text
-
-
-FETCH_KEYS = ("treebank", "source", "files", "sha256")
-
-
-def fetch_params(dataset):
-    """Where the dataset comes from and the download settings: a changed pin refetches, a
-    changed preparation setting (lines_per_document, say) does not."""
-
-    def params(w):
-        entry = {key: value for key, value in language(w)[dataset].items() if key in FETCH_KEYS}
-        return settings("fetch", {"entry": entry, "downloads": config["downloads"], "where": f"languages.{w.lang}.{dataset}"})
-
-    return params
 
 
 rule fetch_ud:
@@ -25,6 +9,8 @@ rule fetch_ud:
         expand("results/raw/{{lang}}/ud/{split}.conllu", split=["train", "dev", "test"]),
     params:
         settings=fetch_params("ud"),
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/fetch/{lang}.ud.log",
     script:
@@ -36,6 +22,8 @@ rule fetch_ner:
         expand("results/raw/{{lang}}/ner/{split}.txt", split=["train", "dev", "test"]),
     params:
         settings=fetch_params("ner"),
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/fetch/{lang}.ner.log",
     script:
@@ -47,6 +35,8 @@ rule fetch_text:
         "results/raw/{lang}/text/corpus.txt",
     params:
         settings=fetch_params("text"),
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/fetch/{lang}.text.log",
     script:

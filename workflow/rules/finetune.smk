@@ -1,28 +1,6 @@
 # Fine-tune and evaluate: one job per task x view x variant x seed set, then one table per task.
 
 
-def run_data(wildcards):
-    dataset = config["tasks"][wildcards.task]["data"]
-    suffix = "conllu" if dataset == "ud" else "tsv"
-    return expand("results/data/{view}/{dataset}/{split}.{suffix}", view=wildcards.view, dataset=dataset, split=["train", "dev", "test"], suffix=suffix)
-
-
-def run_settings(wildcards):
-    view = VIEWS[wildcards.view]
-    lang = config["languages"][view.language]
-    return settings(
-        "finetune",
-        {
-            **config["finetune"],
-            **STUDY.variant(wildcards.variant).get("finetune", {}),
-            "task": wildcards.task,
-            "batch_size": STUDY.batch_size(wildcards.task, wildcards.view, wildcards.variant),
-            "seed_set": config["seed_sets"][int(wildcards.seed)],
-            "pos_column": lang["ud"]["pos_column"] if "ud" in lang else None,
-        },
-    )
-
-
 rule finetune:
     input:
         model=lambda w: STUDY.model_dir(w.view, w.variant),
@@ -35,6 +13,8 @@ rule finetune:
     threads: 1
     resources:
         gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/finetune/{task}/{view}.{variant}.seed{seed}.log",
     benchmark:
@@ -51,6 +31,8 @@ rule task_table:
         markdown="results/tables/{task}.md",
     params:
         settings=lambda w: settings("aggregate", {"task": w.task, "views": {v: {"language": e.language, "parent": e.parent} for v, e in VIEWS.items()}}),
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/task_table/{task}.log",
     script:

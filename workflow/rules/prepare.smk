@@ -2,21 +2,6 @@
 # per language, in results/data/{lang}/ (the file contracts in DESIGN.md).
 
 
-def raw_text_files(wildcards):
-    return [f"results/raw/{wildcards.lang}/text/{name}" for name in sources.raw_files("text", language(wildcards)["text"])]
-
-
-def leak_sources(wildcards):
-    """Every labelled split of the language: unlabelled lines equal to one are removed."""
-    entry = VIEWS[wildcards.lang]
-    files = []
-    if entry.has_ud:
-        files += expand("results/data/{lang}/ud/{split}.conllu", lang=wildcards.lang, split=["train", "dev", "test"])
-    if entry.has_ner:
-        files += expand("results/data/{lang}/ner/{split}.tsv", lang=wildcards.lang, split=["train", "dev", "test"])
-    return files
-
-
 rule prepare_ud:
     input:
         train="results/raw/{lang}/ud/train.conllu",
@@ -29,6 +14,8 @@ rule prepare_ud:
         report="results/data/{lang}/ud/report.json",
     params:
         settings=lambda w: settings("prepare", {}),
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/prepare_ud/{lang}.log",
     benchmark:
@@ -56,6 +43,8 @@ rule prepare_ner:
                 "max_sentences": language(w)["ner"].get("max_sentences"),
             },
         ),
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/prepare_ner/{lang}.log",
     benchmark:
@@ -83,6 +72,8 @@ rule prepare_text:
                 "max_train_tokens": language(w)["text"].get("max_train_tokens", config["text_defaults"]["max_train_tokens"]),
             },
         ),
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/prepare_text/{lang}.log",
     benchmark:

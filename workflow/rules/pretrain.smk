@@ -2,62 +2,7 @@
 # (fastText, from-scratch RoBERTa, LAPT, VA + LAPT) of every view.
 
 
-def variant_kind(wildcards):
-    return STUDY.variant(wildcards.variant)["kind"]
-
-
-def base_of(wildcards):
-    return STUDY.variant(wildcards.variant)["base"]
-
-
-def checkpoint_dir(stage, *parts):
-    """Training checkpoints live outside declared outputs, which Snakemake wipes before a rerun."""
-    return "results/checkpoints/" + "/".join((stage,) + parts)
-
-
-def vocab_inputs(wildcards):
-    inputs = {"text": f"results/data/{wildcards.view}/text/train.txt"}
-    if variant_kind(wildcards) == "va":
-        inputs["base"] = f"results/base/{base_of(wildcards)}"
-    return inputs
-
-
-def vocab_settings(wildcards):
-    spec = STUDY.variant(wildcards.variant)
-    if spec["kind"] == "va":
-        return settings("vocab", {"kind": "va", **config["vocab"][spec["vocab"]]})
-    scratch = config["pretrain"]["scratch"]
-    return settings("vocab", {"kind": "scratch", "vocab_size": scratch["vocab_size"], "min_frequency": scratch["min_frequency"]})
-
-
-def model_inputs(wildcards):
-    """What each kind of representation is built from (data, not branches in the script)."""
-    kind = variant_kind(wildcards)
-    view = wildcards.view
-    inputs = {"train": f"results/data/{view}/text/train.txt", "valid": f"results/data/{view}/text/valid.txt"}
-    if kind == "lapt":
-        inputs["base"] = f"results/base/{base_of(wildcards)}"
-    if kind in ("va", "scratch"):  # the VA vocabulary directory holds the augmented model too
-        inputs["vocab"] = f"results/vocab/{view}/{wildcards.variant}"
-    return inputs
-
-
-def model_settings(wildcards):
-    spec = STUDY.variant(wildcards.variant)
-    section = {"lapt": spec.get("lapt", "lapt"), "va": spec.get("lapt", "lapt"), "scratch": "scratch", "fasttext": "fasttext"}[spec["kind"]]
-    extra = {"init": config["vocab"][spec["vocab"]]["init"]} if spec["kind"] == "va" else {}
-    return settings("pretrain", {"kind": spec["kind"], **config["pretrain"][section], **extra})
-
-
-FETCHED_BASES = [b for b, spec in config["base_models"].items() if "source" in spec] or ["none"]
-BUILT_BASES = [b for b, spec in config["base_models"].items() if "build" in spec] or ["none"]
-
 localrules: fetch_base_model
-
-
-def base_source(wildcards):
-    """A base model's config entry with the download settings it is fetched under."""
-    return settings("base_model", {"entry": config["base_models"][wildcards.base], "downloads": config["downloads"], "where": f"base_models.{wildcards.base}"})
 
 
 rule fetch_base_model:
@@ -67,6 +12,8 @@ rule fetch_base_model:
         settings=base_source,
     wildcard_constraints:
         base="|".join(FETCHED_BASES),
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/base_model/{base}.log",
     script:
@@ -87,6 +34,8 @@ rule build_base_model:
     threads: 2
     resources:
         gpu=1,
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/base_model/{base}.log",
     benchmark:
@@ -102,6 +51,8 @@ rule vocab:
         directory("results/vocab/{view}/{variant}"),
     params:
         settings=vocab_settings,
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/vocab/{view}.{variant}.log",
     benchmark:
@@ -121,6 +72,8 @@ rule pretrain:
     threads: 2
     resources:
         gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/pretrain/{view}.{variant}.log",
     benchmark:

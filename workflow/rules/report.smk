@@ -5,12 +5,6 @@
 report: "../report/workflow.rst"
 
 
-def table_inputs(wildcards=None):
-    tables = {task: f"results/tables/{task}.csv" for task in config["study"]["tasks"]}
-    tables["tokenization"] = "results/tables/tokenization.csv"
-    return tables
-
-
 rule plots:
     input:
         unpack(table_inputs),
@@ -23,6 +17,8 @@ rule plots:
         ),
     params:
         settings=lambda w: settings("aggregate", {"languages": config["languages"], "variants": config["variants"], "study": config["study"]}),
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/plots.log",
     script:
@@ -37,6 +33,8 @@ rule summary:
     params:
         settings=lambda w: settings("aggregate", {"languages": config["languages"], "variants": config["variants"], "study": config["study"]}),
         expected=[run.path for run in STUDY.runs],
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/summary.log",
     script:

@@ -2,27 +2,6 @@
 # zero-shot or with the target's first N training sentences; then the transfer table, URIEL
 # distances between each pair, and how transfer and its gains follow distance and UNK rates.
 
-TRANSFER = config.get("transfer", {})
-
-
-def transfer_settings(wildcards):
-    shots = 0 if wildcards.setting == "zero_shot" else int(wildcards.setting.removeprefix("few_shot"))
-    return settings(
-        "finetune",
-        {
-            **config["finetune"],
-            **STUDY.variant(wildcards.variant).get("finetune", {}),
-            "task": "ner",
-            "batch_size": STUDY.batch_size_of_language("ner", wildcards.source, wildcards.variant),
-            "seed_set": config["seed_sets"][int(wildcards.seed)],
-            "pos_column": None,
-            "train_dirs": [f"results/data/{wildcards.source}"],
-            "dev_dir": f"results/data/{wildcards.source}",
-            "shots": shots,
-        },
-    )
-
-
 rule finetune_transfer:
     input:
         model=lambda w: STUDY.model_dir(w.target, w.variant),
@@ -40,6 +19,8 @@ rule finetune_transfer:
     threads: 1
     resources:
         gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/transfer/{source}.{target}.{setting}.{variant}.seed{seed}.log",
     benchmark:
@@ -56,6 +37,8 @@ rule transfer_table:
         report("results/tables/ner_transfer.csv", caption="../report/ner_transfer.rst", category="Transfer"),
     params:
         settings=lambda w: settings("aggregate", {v: spec.get("base", v) for v, spec in config["variants"].items()}),
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/transfer_table.log",
     script:
@@ -67,6 +50,8 @@ rule distances:
         report("results/tables/distances.csv", caption="../report/distances.rst", category="Transfer"),
     params:
         settings=lambda w: settings("aggregate", STUDY.transfer_pairs()),
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/distances.log",
     script:
@@ -82,6 +67,8 @@ rule transfer_analysis:
         report("results/tables/transfer_analysis.csv", caption="../report/transfer_analysis.rst", category="Transfer"),
     params:
         settings=lambda w: settings("aggregate", {}),
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/transfer_analysis.log",
     script:

@@ -2,12 +2,6 @@
 # and line goes through one scheme; labels, heads and token counts are untouched.
 
 
-def translit_settings(wildcards):
-    lang = parent(wildcards)
-    scheme = config["languages"][lang]["translit"][wildcards.translit]["scheme"]
-    return settings("transliterate", {"scheme": scheme, "language": config["languages"][lang]["iso639_3"]})
-
-
 rule transliterate_ud:
     input:
         lambda w: expand("results/data/{lang}/ud/{split}.conllu", lang=parent(w), split=["train", "dev", "test"]),
@@ -15,6 +9,8 @@ rule transliterate_ud:
         expand("results/data/{{translit}}/ud/{split}.conllu", split=["train", "dev", "test"]),
     params:
         settings=translit_settings,
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/transliterate/{translit}.ud.log",
     script:
@@ -28,6 +24,8 @@ rule transliterate_ner:
         expand("results/data/{{translit}}/ner/{split}.tsv", split=["train", "dev", "test"]),
     params:
         settings=translit_settings,
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/transliterate/{translit}.ner.log",
     script:
@@ -41,6 +39,8 @@ rule transliterate_text:
         expand("results/data/{{translit}}/text/{split}.txt", split=["train", "valid", "test"]),
     params:
         settings=translit_settings,
+    conda:
+        "../../envs/specmlm.yaml"
     log:
         "results/logs/transliterate/{translit}.text.log",
     script:
