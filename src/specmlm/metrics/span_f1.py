@@ -12,9 +12,6 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from seqeval.metrics import f1_score, precision_score, recall_score
-from seqeval.scheme import IOB2
-
 from specmlm.formats.ner import read_prepared_ner
 from specmlm.metrics.alignment import check_same_words
 
@@ -48,6 +45,10 @@ def span_f1(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dic
         counts["gold"] += len(gold_spans)
         counts["predicted"] += len(pred_spans)
         counts["correct"] += len(gold_spans & pred_spans)
+    # Imported here: seqeval pulls in scikit-learn (2 s), paid by every job that imports this module.
+    from seqeval.metrics import f1_score, precision_score, recall_score
+    from seqeval.scheme import IOB2
+
     strict = {"mode": "strict", "scheme": IOB2, "average": "micro", "zero_division": 0}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # seqeval warns when a file has no entities at all
