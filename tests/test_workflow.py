@@ -65,7 +65,7 @@ def test_demo_study_end_to_end(repo: Path) -> None:
     tokenization = pd.read_csv(tables / "tokenization.csv")
     ug_train = tokenization.query("view == 'ug' and dataset == 'ud' and split == 'train'").set_index("tokenizer")
     assert ug_train.loc["mbert", "unk_prop"] == pytest.approx(0.15898, abs=5e-6)
-    assert ug_train.loc["va", "unk_prop"] < ug_train.loc["mbert", "unk_prop"] / 10
+    assert ug_train.loc["va", "unk_prop"] < ug_train.loc["mbert", "unk_prop"] / 3
     transfer = pd.read_csv(tables / "ner_transfer.csv")
     assert {"in_language", "zero_shot", "few_shot50"} <= set(transfer["setting"])
     assert (repo / "results/plots/scores_pos.png").is_file()

@@ -53,11 +53,13 @@ def _lapt(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str)
 
 
 def _va(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
-    """LAPT of the augmented model; the new rows are named so a tiered LR can find them."""
+    """LAPT of the augmented model: one learning rate (the paper's published recipe), or the new
+    rows at ``new_rows_lr`` (the "true tiered VA" of the fixed code)."""
     from specmlm.pretrain import run_lapt
 
     settings = {key: value for key, value in settings.items() if key != "init"}
-    settings["new_rows_file"] = str(Path(inputs["vocab"]) / "added_pieces.txt")
+    if settings.get("new_rows_lr") is not None:
+        settings["new_rows_file"] = str(Path(inputs["vocab"]) / "added_pieces.txt")
     return run_lapt(inputs["vocab"], inputs["train"], inputs["valid"], out_dir, ckpt_dir, settings)
 
 
