@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from scipy import stats
-from test_plots import VIEWS, build_study, config
+from tests.test_plots import VIEWS, build_study, config
 
 from specmlm import summary
 from specmlm.config import Study

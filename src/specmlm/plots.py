@@ -437,6 +437,7 @@ def plot_transfer(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> tu
     """
     transfer = _require(tables, "ner_transfer")
     distances = _require(tables, "distances")
+    transfer = transfer[transfer["source"] != transfer["target"]]  # in-language rows have no distance
     joined = transfer.merge(distances, on=["source", "target"], how="left")
     joined["setting_label"] = _setting_labels(joined)
     joined["series"] = joined["variant"] + ", " + joined["setting_label"]
@@ -492,7 +493,7 @@ def plot_functions(config: dict[str, Any]) -> dict[str, Callable[..., tuple[Figu
 
 def save(fig: Figure, path: str | Path) -> None:
     with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=DPI)
+        fig.savefig(handle, format="png", dpi=DPI, bbox_inches="tight")  # nothing clipped at the edges
 
 
 def draw_all(tables_dir: str | Path, config: dict[str, Any], out_dir: str | Path) -> dict[str, dict[str, Any]]:
