@@ -68,6 +68,10 @@ def test_demo_study_end_to_end(repo: Path) -> None:
     assert ug_train.loc["va", "unk_prop"] < ug_train.loc["mbert", "unk_prop"] / 3
     transfer = pd.read_csv(tables / "ner_transfer.csv")
     assert {"in_language", "zero_shot", "few_shot50"} <= set(transfer["setting"])
+    cells = transfer.set_index(["variant", "setting"])["mean"]
+    for variant in ("mbert", "lapt", "va"):
+        # English -> Wolof zero-shot learns something, and less than training on Wolof itself.
+        assert 0 < cells[(variant, "zero_shot")] < cells[(variant, "in_language")]
     assert (repo / "results/plots/scores_pos.png").is_file()
     assert (repo / "results/README.md").is_file()
     assert "Nothing to be done" in snakemake(repo, "-n", *fast).stdout
