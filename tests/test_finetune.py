@@ -22,6 +22,7 @@ import pytest
 import torch
 from transformers import BertConfig, BertModel, BertTokenizer
 
+from specmlm import finetune
 from specmlm.errors import ConfigError, InputError
 from specmlm.finetune import run_finetune
 from specmlm.formats.conllu import read_ud
@@ -134,7 +135,8 @@ run_finetune(*json.loads(sys.argv[1]))
 
 def test_killed_run_resumes_to_the_same_numbers(bert32: Path, tmp_path: Path) -> None:
     small = make_view(tmp_path / "view", train=40, dev=30, test=20)
-    settings = {"threads": 1, "batch_size": 8, "max_epochs": 3, "patience": 3, "lr_encoder": 1e-3}
+    settings = {"threads": 1, "batch_size": 8, "max_epochs": 3, "patience": 3, "lr_encoder": 1e-3,
+                "checkpoint_every_s": 0}
     whole = run_finetune("ud", bert32, small, tmp_path / "whole", tmp_path / "whole-ckpt", settings)
 
     args = ["ud", str(bert32), str(small), str(tmp_path / "resumed"), str(tmp_path / "ckpt"), settings]
@@ -155,6 +157,18 @@ def test_killed_run_resumes_to_the_same_numbers(bert32: Path, tmp_path: Path) ->
     for name in ("dev.conllu", "test.conllu"):
         assert (tmp_path / "resumed" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
     assert not (tmp_path / "ckpt").exists()
+
+
+def test_checkpoints_wait_for_their_interval(bert32: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Epochs shorter than ``checkpoint_every_s`` write nothing; 0 writes after every epoch."""
+    small = make_view(tmp_path / "view", train=16, dev=8, test=8)
+    written: list[int] = []
+    monkeypatch.setattr(finetune, "save", lambda path, obj: written.append(obj["progress"]["epoch"]))
+    for interval, expected in ((3600, []), (0, [1, 2, 3])):
+        written.clear()
+        settings = {**FAST, "max_epochs": 3, "patience": 3, "checkpoint_every_s": interval}
+        metrics = run_finetune("pos", bert32, small, tmp_path / f"out{interval}", tmp_path / "ckpt", settings)
+        assert written == expected and metrics["epochs_run"] == 3
 
 
 def test_fasttext_ner_with_transfer_and_a_cut_eval(tmp_path: Path) -> None:

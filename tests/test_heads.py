@@ -198,6 +198,52 @@ def test_adamw_first_step_with_and_without_bias_correction() -> None:
         assert param.item() == pytest.approx(after_adam * (1 - 0.01 * 0.1), rel=1e-6)
 
 
+
+def hf_adamw_reference(groups: list[dict], grads_per_step: list[dict[int, torch.Tensor]], correct: bool) -> None:
+    """HF's ``AdamW.step`` as its per-parameter loop (transformers <= 4.x), applied in place."""
+    state: dict[int, dict] = {}
+    for grads in grads_per_step:
+        for group in groups:
+            for param in group["params"]:
+                if id(param) not in grads:
+                    continue
+                grad = grads[id(param)]
+                s = state.setdefault(id(param), {"step": 0, "m": torch.zeros_like(param), "v": torch.zeros_like(param)})
+                s["step"] += 1
+                s["m"].mul_(0.9).add_(grad, alpha=0.1)
+                s["v"].mul_(0.999).addcmul_(grad, grad, value=0.001)
+                size = group["lr"] * (math.sqrt(1 - 0.999 ** s["step"]) / (1 - 0.9 ** s["step"]) if correct else 1.0)
+                param.data.addcdiv_(s["m"], s["v"].sqrt().add_(group["eps"]), value=-size)
+                param.data.add_(param.data, alpha=-group["lr"] * group["weight_decay"])
+
+
+@pytest.mark.parametrize("correct", [False, True])
+def test_adamw_equals_hf_loop_when_parameters_skip_steps(correct: bool) -> None:
+    """Two groups, six steps; one parameter frozen for the first two, another skips step 5."""
+    generator = torch.Generator().manual_seed(0)
+    shapes = [(5, 3), (7,), (4, 4), (2,)]
+    start = [torch.randn(shape, generator=generator) for shape in shapes]
+    ours, reference = ([torch.nn.Parameter(x.clone()) for x in start] for _ in range(2))
+
+    def groups(params: list[torch.nn.Parameter]) -> list[dict]:
+        return [{"params": params[:2], "lr": 1e-2, "eps": 1e-8, "weight_decay": 0.01},
+                {"params": params[2:], "lr": 1e-3, "eps": 1e-6, "weight_decay": 0.0}]
+
+    optimizer = AdamW(groups(ours), correct_bias=correct)
+    grads_per_step = []
+    for step in range(6):
+        skipped = {0} if step < 2 else {3} if step == 4 else set()
+        grads = {i: torch.randn(shape, generator=generator) for i, shape in enumerate(shapes) if i not in skipped}
+        for i, param in enumerate(ours):
+            param.grad = grads[i].clone() if i in grads else None
+        optimizer.step()
+        grads_per_step.append({id(reference[i]): grad for i, grad in grads.items()})
+    hf_adamw_reference(groups(reference), grads_per_step, correct)
+    assert [optimizer.state[p]["step"] for p in ours] == [4, 6, 6, 5]
+    for mine, theirs in zip(ours, reference, strict=True):
+        torch.testing.assert_close(mine.data, theirs.data, rtol=0, atol=1e-6)
+
+
 @pytest.fixture(scope="module")
 def bert_dir(tmp_path_factory: pytest.TempPathFactory, shared_data_dir: Path) -> Path:
     """A two-layer BERT with the mBERT vocabulary and a 12-position window."""

@@ -6,10 +6,13 @@ metric (POS accuracy, LAS, span F1), and the best dev epoch evaluated on test. B
 length-sorted buckets in shuffled order with dynamic padding; on CUDA the forward pass runs
 under bf16 autocast.
 
-A run is resumable: after every epoch the model, the optimiser, every RNG, the best-so-far and
-the patience counter go to ``ckpt_dir`` (kept outside ``out_dir``, which Snakemake wipes before
-a rerun). A killed run restarts from its last completed epoch and ends with the same numbers
-as an uninterrupted one; ``ckpt_dir`` is removed on success.
+A run is resumable: at the end of an epoch, once ``checkpoint_every_s`` seconds have passed
+since the last checkpoint (0: every epoch), the model, the optimiser, every RNG, the best
+weights so far and the patience counter go to ``ckpt_dir`` (kept outside ``out_dir``, which
+Snakemake wipes before a rerun). A killed run restarts after its last checkpointed epoch and
+ends with the same numbers as an uninterrupted one; ``ckpt_dir`` is removed on success. The
+best weights live in memory between checkpoints: a checkpoint of mBERT and its optimiser is
+2 GB, which a short epoch should not pay every time.
 
 Outputs in ``out_dir``: ``{dev,test}.conllu`` (UD and POS: the gold file with HEAD/DEPREL or
 the POS column replaced) or ``{dev,test}.tsv`` (NER: ``token<TAB>predicted tag``, the gold
@@ -74,7 +77,11 @@ DEFAULTS: dict[str, Any] = {
     "train_dirs": None,  # view dirs whose train splits are concatenated; None = data_dir
     "shots": 0,  # transfer: the evaluated view's first N train sentences, added after train_dirs'
     "dev_dir": None,  # the view whose dev split picks the epoch; None = data_dir
+    "checkpoint_every_s": 300,  # seconds of training a preemption may cost at most; 0 = every epoch
 }
+
+RUN_ONLY = ("threads", "checkpoint_every_s")
+"""Settings that do not change the numbers: a checkpoint survives a change to them."""
 
 CHECKPOINT = "last.pt"
 LENGTH_NOISE = 0.1  # AllenNLP's bucket padding noise: similar, not identical, lengths per batch
@@ -104,6 +111,7 @@ CHECKS: dict[str, tuple[Any, str]] = {
     "max_train_sentences": (lambda v: v is None or _positive_int(v), "null or a positive integer"),
     "max_eval_sentences": (lambda v: v is None or _positive_int(v), "null or a positive integer"),
     "threads": (lambda v: v is None or _positive_int(v), "null or a positive integer"),
+    "checkpoint_every_s": (_number, "a non-negative number of seconds"),
     "train_dirs": (lambda v: v is None or (isinstance(v, list) and v and all(isinstance(d, str) for d in v)),
                    "null or a non-empty list of view directories"),
     "shots": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an integer >= 0"),
@@ -214,18 +222,14 @@ def save(path: Path, obj: Any) -> None:
 
 def fingerprint(task: str, model_dir: Path, data_dir: Path, settings: dict[str, Any]) -> str:
     """What a checkpoint must match to be resumed: the run's inputs and settings."""
+    numbers = {name: value for name, value in settings.items() if name not in RUN_ONLY}
     key = {"task": task, "model_dir": str(model_dir.resolve()), "data_dir": str(data_dir.resolve()),
-           "settings": settings}
+           "settings": numbers}
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def best_weights(ckpt_dir: Path, epoch: int) -> Path:
-    """Weights of the best epoch so far, named by epoch so that ``last.pt`` always names its own."""
-    return ckpt_dir / f"best-{epoch}.pt"
-
-
 def load_checkpoint(ckpt_dir: Path, expected: str) -> dict[str, Any] | None:
-    """The last epoch's checkpoint if it belongs to this run; one from other inputs is ignored."""
+    """The last checkpoint if it belongs to this run; one from other inputs is ignored."""
     path = ckpt_dir / CHECKPOINT
     if not path.exists():
         return None
@@ -245,6 +249,7 @@ class Run:
         self.spec, self.model, self.optimizer, self.labels = spec, model, optimizer, labels
         self.settings, self.seeds, self.device, self.ckpt_dir, self.key = settings, seeds, device, ckpt_dir, key
         self.batch_rng = batch_rng
+        self.best_state: dict[str, torch.Tensor] = {}
         pretrained = model.encoder.pretrained_module()
         self.pretrained = list(pretrained.parameters()) if pretrained is not None else []
 
@@ -255,6 +260,7 @@ class Run:
             return Progress()
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        self.best_state = state["best"]
         restore_rng_states(state["rng"], self.batch_rng)
         progress = Progress(**state["progress"])
         log.info("resumed after epoch %d (best %.4f at epoch %d)", progress.epoch, progress.best, progress.best_epoch)
@@ -263,6 +269,7 @@ class Run:
     def _checkpoint(self, progress: Progress) -> None:
         save(self.ckpt_dir / CHECKPOINT, {"fingerprint": self.key, "progress": asdict(progress),
                                           "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                                          "best": self.best_state,
                                           "rng": rng_states(self.batch_rng)})
 
     def _batches(self, data: Data, rng: np.random.Generator | None) -> list[np.ndarray]:
@@ -318,6 +325,7 @@ class Run:
         self.ckpt_dir.mkdir(parents=True, exist_ok=True)
         bar = tqdm(total=settings["max_epochs"], initial=progress.epoch, desc=description, unit="epoch",
                    disable=None, dynamic_ncols=True)
+        last_checkpoint = time.monotonic()
         while progress.epoch < settings["max_epochs"] and progress.bad_epochs < settings["patience"]:
             epoch = progress.epoch + 1
             start = time.perf_counter()
@@ -328,13 +336,14 @@ class Run:
             progress.epoch = epoch
             progress.history.append({"epoch": epoch, "train_loss": loss, f"dev_{self.spec.metric}": score})
             if score > progress.best:
-                if progress.best_epoch:
-                    best_weights(self.ckpt_dir, progress.best_epoch).unlink(missing_ok=True)
                 progress.best, progress.best_epoch, progress.bad_epochs = score, epoch, 0
-                save(best_weights(self.ckpt_dir, epoch), self.model.state_dict())
+                self.best_state = {name: value.detach().to("cpu", copy=True)
+                                   for name, value in self.model.state_dict().items()}
             else:
                 progress.bad_epochs += 1
-            self._checkpoint(progress)
+            if time.monotonic() - last_checkpoint >= settings["checkpoint_every_s"]:
+                self._checkpoint(progress)
+                last_checkpoint = time.monotonic()
             log.info("epoch %d: train loss %.4f, dev %s %.4f (best %.4f at epoch %d)",
                      epoch, loss, self.spec.metric, score, progress.best, progress.best_epoch)
             bar.set_postfix({f"dev_{self.spec.metric}": f"{score:.4f}", "best": f"{progress.best:.4f}"})
@@ -342,10 +351,9 @@ class Run:
         bar.close()
         return progress
 
-    def write_and_score(self, best_epoch: int, splits: dict[str, Data], out_dir: Path) -> dict[str, dict[str, Any]]:
+    def write_and_score(self, splits: dict[str, Data], out_dir: Path) -> dict[str, dict[str, Any]]:
         """Predict with the best epoch's weights, write the files, and score the written files."""
-        state = torch.load(best_weights(self.ckpt_dir, best_epoch), weights_only=False, map_location="cpu")
-        self.model.load_state_dict(state)
+        self.model.load_state_dict(self.best_state)
         ext = self.spec.extension
         results: dict[str, dict[str, Any]] = {}
         for name, data in splits.items():
@@ -432,7 +440,7 @@ def run_finetune(
 
     dev_data = prepare(dev, False)
     progress = run.fit(prepare(train, True), dev_data, run.resume(), f"{task} {data_dir.name}")
-    results = run.write_and_score(progress.best_epoch, {"dev": dev_data, "test": prepare(test, False)}, out_dir)
+    results = run.write_and_score({"dev": dev_data, "test": prepare(test, False)}, out_dir)
     metrics = {
         "task": task,
         "metric": spec.metric,

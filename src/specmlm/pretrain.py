@@ -52,11 +52,11 @@ from transformers import (
     get_linear_schedule_with_warmup,
 )
 
-from specmlm.atomic import atomic_open, write_json
+from specmlm.atomic import atomic_open, staged_directory, write_json
 from specmlm.errors import ConfigError, InputError
 from specmlm.formats.text import Document, read_documents, read_lines
 from specmlm.mlm import Batch, Instances, InstanceSettings, Specials, create_instances, eval_batches, tokenize_documents
-from specmlm.atomic import staged_directory
+from specmlm.tasks.optimizer import FUSED_DEVICES
 
 LOG = logging.getLogger(__name__)
 
@@ -271,8 +271,9 @@ def build_optimizer(model: PreTrainedModel, settings: Mapping[str, Any], rows: S
         (no_decay if any(part in name for part in _NO_DECAY) else decay).append(parameter)
     groups = [{"params": decay, "weight_decay": settings["weight_decay"]}, {"params": no_decay, "weight_decay": 0.0}]
     ratio = (settings.get("new_rows_lr") or settings["lr"]) / settings["lr"]
+    tiered = model.get_input_embeddings().weight
     return RowTieredAdamW(groups, lr=settings["lr"], betas=(0.9, 0.999), eps=settings["adam_epsilon"],
-                          tiered=model.get_input_embeddings().weight, rows=rows, ratio=ratio)
+                          fused=tiered.device.type in FUSED_DEVICES, tiered=tiered, rows=rows, ratio=ratio)
 
 
 def read_rows(path: str | Path, tokenizer: PreTrainedTokenizerBase) -> list[int]:
