@@ -13,8 +13,8 @@ VERSIONS: dict[str, int] = {
     "tokstats": 1,
     "base_model": 1,
     "vocab": 1,
-    "pretrain": 1,
+    "pretrain": 2,
     "fasttext": 1,
-    "finetune": 1,
+    "finetune": 2,
     "aggregate": 1,
 }
