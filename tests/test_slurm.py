@@ -12,6 +12,7 @@ around every snakemake call.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -206,7 +207,15 @@ def demo(slurm: None, tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """The demo target, run once on the cluster; the resume test goes on from its results."""
     work = copy_repo(tmp_path_factory.mktemp("demo"))
     since = started()
-    return Demo(work, snakemake(work, DEMO_TARGET, "--configfile", "demo/config.yaml", timeout_s=DEMO_TIMEOUT_S), since)
+    start = time.monotonic()
+    run = snakemake(work, DEMO_TARGET, "--configfile", "demo/config.yaml", timeout_s=DEMO_TIMEOUT_S)
+    figures = os.environ.get("SPECMLM_SLURM_FIGURES")
+    if figures and run.returncode == 0:
+        Path(figures).write_text(json.dumps({
+            "target": DEMO_TARGET, "wall_s": round(time.monotonic() - start, 1),
+            "jobs_planned": run.planned, "jobs_sbatch": len(run.jobs(local=False)), "jobs_local": len(run.jobs(local=True)),
+        }) + "\n", encoding="utf-8")
+    return Demo(work, run, since)
 
 
 @pytest.mark.slurm
