@@ -130,7 +130,7 @@ def ours(spec: dict[str, Any]) -> dict[str, Any]:
     outside = Phases()  # what the run spends outside the measured epoch and evaluation
     outside.active = True
     outside.wrap(finetune_module, "save", "checkpoint writes")
-    outside.wrap(Run, "write_and_score", "best weights: load, predict dev+test, write, score")
+    outside.wrap(Run, "write_and_score", "restore the best weights, predict dev+test, write, score")
     work = Path(spec["work"])
     settings = {"max_epochs": 1, "patience": 1, "freeze_encoder_epochs": 0, "batch_size": spec["batch_size"],
                 "threads": spec["threads"]}
