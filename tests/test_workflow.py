@@ -75,6 +75,8 @@ def test_demo_study_end_to_end(repo: Path) -> None:
     assert (repo / "results/plots/scores_pos.png").is_file()
     assert (repo / "results/README.md").is_file()
     assert "Nothing to be done" in snakemake(repo, "-n", *fast).stdout
+    (repo / "checkpoints.yaml").write_text("finetune: {checkpoint_every_s: 0}\n", encoding="utf-8")
+    assert "Nothing to be done" in snakemake(repo, "-n", *fast, "checkpoints.yaml").stdout  # a run-only setting
     snakemake(repo, "--report", "report.html", *fast)
     page = (repo / "report.html").read_text(encoding="utf-8", errors="replace")
     assert "scores_pos.png" in page and "ner_transfer.csv" in page

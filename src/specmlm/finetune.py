@@ -43,6 +43,7 @@ from tqdm.auto import tqdm
 from specmlm.atomic import atomic_open, write_json
 from specmlm.errors import ConfigError
 from specmlm.formats.conllu import POS_COLUMNS
+from specmlm.stages import RUN_ONLY
 from specmlm.tasks.optimizer import AdamW, parameter_groups
 from specmlm.tasks.registry import TASKS, Split, Task, encoder_kind
 
@@ -79,9 +80,6 @@ DEFAULTS: dict[str, Any] = {
     "dev_dir": None,  # the view whose dev split picks the epoch; None = data_dir
     "checkpoint_every_s": 300,  # seconds of training a preemption may cost at most; 0 = every epoch
 }
-
-RUN_ONLY = ("threads", "checkpoint_every_s")
-"""Settings that do not change the numbers: a checkpoint survives a change to them."""
 
 CHECKPOINT = "last.pt"
 LENGTH_NOISE = 0.1  # AllenNLP's bucket padding noise: similar, not identical, lengths per batch
@@ -222,7 +220,7 @@ def save(path: Path, obj: Any) -> None:
 
 def fingerprint(task: str, model_dir: Path, data_dir: Path, settings: dict[str, Any]) -> str:
     """What a checkpoint must match to be resumed: the run's inputs and settings."""
-    numbers = {name: value for name, value in settings.items() if name not in RUN_ONLY}
+    numbers = {name: value for name, value in settings.items() if name not in RUN_ONLY["finetune"]}
     key = {"task": task, "model_dir": str(model_dir.resolve()), "data_dir": str(data_dir.resolve()),
            "settings": numbers}
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()

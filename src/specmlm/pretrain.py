@@ -56,6 +56,7 @@ from specmlm.atomic import atomic_open, staged_directory, write_json
 from specmlm.errors import ConfigError, InputError
 from specmlm.formats.text import Document, read_documents, read_lines
 from specmlm.mlm import Batch, Instances, InstanceSettings, Specials, create_instances, eval_batches, tokenize_documents
+from specmlm.stages import RUN_ONLY
 from specmlm.tasks.optimizer import FUSED_DEVICES
 
 LOG = logging.getLogger(__name__)
@@ -106,8 +107,6 @@ SELECTIONS: dict[str, Callable[[Mapping[int, float]], int]] = {
 }
 
 _NO_DECAY = ("bias", "LayerNorm", "layer_norm")
-_RUN_ONLY = ("threads", "log_every", "new_rows_file")
-"""Settings that do not change the numbers: a checkpoint survives a change to them."""
 
 
 def _is_int(value: Any) -> bool:
@@ -507,7 +506,7 @@ def _held_out(tokenizer: PreTrainedTokenizerBase, valid: Text, settings: Mapping
 def _fingerprint(settings: Mapping[str, Any], instances: Instances, held_out: Sequence[Batch],
                  model: PreTrainedModel, rows: Sequence[int]) -> str:
     """Hash of everything that decides the numbers: settings, data as tokenised, starting weights."""
-    digest = hashlib.sha256(json.dumps({k: v for k, v in settings.items() if k not in _RUN_ONLY},
+    digest = hashlib.sha256(json.dumps({k: v for k, v in settings.items() if k not in RUN_ONLY["pretrain"]},
                                        sort_keys=True, default=str).encode())
     digest.update(json.dumps(list(rows)).encode())
     for array in instances.arrays():

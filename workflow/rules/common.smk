@@ -5,7 +5,7 @@ from snakemake.utils import min_version
 
 from specmlm import sources
 from specmlm.config import Study, canonical, validate
-from specmlm.stages import VERSIONS
+from specmlm.stages import RUN_ONLY, VERSIONS
 
 min_version("9.0")
 
@@ -191,14 +191,20 @@ def run_data(wildcards):
     return expand("results/data/{view}/{dataset}/{split}.{suffix}", view=wildcards.view, dataset=dataset, split=["train", "dev", "test"], suffix=suffix)
 
 
+def finetune_config(variant):
+    """The config's fine-tuning settings for a variant, without the run-only ones (the script
+    reads those itself), so that changing how often a run checkpoints reruns nothing."""
+    merged = {**config["finetune"], **STUDY.variant(variant).get("finetune", {})}
+    return {key: value for key, value in merged.items() if key not in RUN_ONLY["finetune"]}
+
+
 def run_settings(wildcards):
     view = VIEWS[wildcards.view]
     lang = config["languages"][view.language]
     return settings(
         "finetune",
         {
-            **config["finetune"],
-            **STUDY.variant(wildcards.variant).get("finetune", {}),
+            **finetune_config(wildcards.variant),
             "task": wildcards.task,
             "batch_size": STUDY.batch_size(wildcards.task, wildcards.view, wildcards.variant),
             "seed_set": config["seed_sets"][int(wildcards.seed)],
@@ -214,8 +220,7 @@ def transfer_settings(wildcards):
     return settings(
         "finetune",
         {
-            **config["finetune"],
-            **STUDY.variant(wildcards.variant).get("finetune", {}),
+            **finetune_config(wildcards.variant),
             "task": "ner",
             "batch_size": STUDY.batch_size_of_language("ner", wildcards.source, wildcards.variant),
             "seed_set": config["seed_sets"][int(wildcards.seed)],

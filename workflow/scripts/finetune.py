@@ -9,7 +9,10 @@ from specmlm.logs import stage_log
 with stage_log(snakemake.log[0]) as log:
     settings = json.loads(snakemake.params.settings)["settings"]
     task = settings.pop("task")
-    settings["threads"] = snakemake.threads  # how many cores Snakemake gave this job, not a result-changing setting
+    # run-only settings, kept out of the params so that changing them reruns nothing
+    settings["threads"] = snakemake.threads
+    if "checkpoint_every_s" in snakemake.config["finetune"]:
+        settings["checkpoint_every_s"] = snakemake.config["finetune"]["checkpoint_every_s"]
     data_dir = Path(snakemake.input.data[0]).parents[1]
     metrics = run_finetune(task, snakemake.input.model, data_dir, Path(snakemake.output[0]).parent, snakemake.params.checkpoints, settings)
     log.info("test: %s", metrics.get("test"))
