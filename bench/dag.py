@@ -153,7 +153,7 @@ def stage_memory() -> dict[str, Any]:
     rows: dict[str, list[dict[str, float]]] = {}
     base = ROOT / "results" / "benchmarks"
     for path in sorted(base.rglob("*.tsv")) if base.is_dir() else []:
-        rule = path.relative_to(base).parts[0]
+        rule = path.relative_to(base).parts[0].removesuffix(".tsv")  # results/benchmarks/{rule}/... or {rule}.tsv
         with path.open() as handle:
             for row in csv.DictReader(handle, delimiter="\t"):
                 rows.setdefault(rule, []).append({"s": float(row["s"]), "max_rss": float(row["max_rss"])})

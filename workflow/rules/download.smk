@@ -13,6 +13,8 @@ rule fetch_ud:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/fetch/{lang}.ud.log",
+    benchmark:
+        "results/benchmarks/fetch/{lang}.ud.tsv"
     script:
         "../scripts/fetch.py"
 
@@ -26,6 +28,8 @@ rule fetch_ner:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/fetch/{lang}.ner.log",
+    benchmark:
+        "results/benchmarks/fetch/{lang}.ner.tsv"
     script:
         "../scripts/fetch.py"
 
@@ -39,5 +43,7 @@ rule fetch_text:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/fetch/{lang}.text.log",
+    benchmark:
+        "results/benchmarks/fetch/{lang}.text.tsv"
     script:
         "../scripts/fetch.py"

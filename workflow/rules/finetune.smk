@@ -35,5 +35,7 @@ rule task_table:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/task_table/{task}.log",
+    benchmark:
+        "results/benchmarks/task_table/{task}.tsv"
     script:
         "../scripts/task_table.py"

@@ -16,6 +16,8 @@ rule fetch_base_model:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/base_model/{base}.log",
+    benchmark:
+        "results/benchmarks/fetch_base_model/{base}.tsv"
     script:
         "../scripts/fetch_model.py"
 

@@ -21,6 +21,8 @@ rule plots:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/plots.log",
+    benchmark:
+        "results/benchmarks/plots.tsv"
     script:
         "../scripts/plots.py"
 
@@ -37,5 +39,7 @@ rule summary:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/summary.log",
+    benchmark:
+        "results/benchmarks/summary.tsv"
     script:
         "../scripts/summary.py"

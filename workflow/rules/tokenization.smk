@@ -14,6 +14,8 @@ rule base_tokenizer:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/base_tokenizer/{base}.log",
+    benchmark:
+        "results/benchmarks/base_tokenizer/{base}.tsv"
     script:
         "../scripts/base_tokenizer.py"
 
@@ -33,6 +35,8 @@ rule tokstats:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/tokstats/{view}.{source}.{name}.log",
+    benchmark:
+        "results/benchmarks/tokstats/{view}.{source}.{name}.tsv"
     script:
         "../scripts/tokstats.py"
 
@@ -48,5 +52,7 @@ rule tokenization_table:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/tokenization_table.log",
+    benchmark:
+        "results/benchmarks/tokenization_table.tsv"
     script:
         "../scripts/tokenization_table.py"

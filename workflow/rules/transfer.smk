@@ -41,6 +41,8 @@ rule transfer_table:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/transfer_table.log",
+    benchmark:
+        "results/benchmarks/transfer_table.tsv"
     script:
         "../scripts/transfer_table.py"
 
@@ -54,6 +56,8 @@ rule distances:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/distances.log",
+    benchmark:
+        "results/benchmarks/distances.tsv"
     script:
         "../scripts/distances.py"
 
@@ -71,5 +75,7 @@ rule transfer_analysis:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/transfer_analysis.log",
+    benchmark:
+        "results/benchmarks/transfer_analysis.tsv"
     script:
         "../scripts/transfer_analysis.py"

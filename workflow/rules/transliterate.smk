@@ -13,6 +13,8 @@ rule transliterate_ud:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/transliterate/{translit}.ud.log",
+    benchmark:
+        "results/benchmarks/transliterate/{translit}.ud.tsv"
     script:
         "../scripts/transliterate.py"
 
@@ -28,6 +30,8 @@ rule transliterate_ner:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/transliterate/{translit}.ner.log",
+    benchmark:
+        "results/benchmarks/transliterate/{translit}.ner.tsv"
     script:
         "../scripts/transliterate.py"
 
@@ -43,5 +47,7 @@ rule transliterate_text:
         "../../envs/specmlm.yaml"
     log:
         "results/logs/transliterate/{translit}.text.log",
+    benchmark:
+        "results/benchmarks/transliterate/{translit}.text.tsv"
     script:
         "../scripts/transliterate.py"
