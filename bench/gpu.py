@@ -26,23 +26,12 @@ from typing import Any
 
 import torch
 
-from common import MALTESE_TEXT, MBERT_VOCAB, OUT, emit, median
+from common import MALTESE_TEXT, OUT, emit, median
+from inputs import mbert_vocab_bert
 from study import encoder_flops_per_token, gpu_hours, mlm_decoder_flops, peak_tflops
 
 SHAPES = {"mbert": {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072},
           "smoke": {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}}
-
-
-def mbert_sized(out: Path, shape: dict[str, int]) -> Path:
-    """A randomly initialised BERT of the given shape over mBERT's vocabulary, saved once."""
-    from transformers import BertConfig, BertModel, BertTokenizer
-
-    if not (out / "config.json").exists():
-        tokenizer = BertTokenizer(vocab=str(MBERT_VOCAB), do_lower_case=False, strip_accents=False)
-        torch.manual_seed(0)
-        BertModel(BertConfig(vocab_size=len(tokenizer), **shape)).save_pretrained(out)
-        tokenizer.save_pretrained(out)
-    return out
 
 
 def lapt(model_dir: Path, spec: dict[str, Any], device: torch.device, peak: float | None) -> dict[str, Any]:
@@ -100,7 +89,7 @@ def main(spec: dict[str, Any]) -> dict[str, Any]:
     peak = peak_tflops(name, os.environ.get("BENCH_PEAK_TFLOPS")) or (1.0 if smoke else None)
     quick = spec.get("quick", False) or smoke
     shape = SHAPES["smoke" if smoke else "mbert"]
-    models = {"mbert-size": mbert_sized(OUT / "models" / ("smoke-bert" if smoke else "mbert-size-random"), shape)}
+    models = {"mbert-size": mbert_vocab_bert(OUT / "models" / ("smoke-bert" if smoke else "mbert-size-random"), shape)}
     if not smoke:
         models["e5-small"] = e5_small()
     lapt_spec = {"batch_size": 32, "max_seq_length": 128, "warmup": 2 if quick else 5, "steps": 3 if quick else 20}

@@ -47,17 +47,21 @@ def wikiann_view(train: int, evaluation: int) -> Path:
     return root
 
 
-def tiny_mbert() -> Path:
+def mbert_vocab_bert(out: Path, shape: dict[str, int]) -> Path:
+    """A randomly initialised BERT of the given shape over mBERT's vocabulary, saved once."""
     import torch
     from transformers import BertConfig, BertModel, BertTokenizer
 
-    out = MODELS / "tiny-mbert"
     if not (out / "config.json").exists():
         tokenizer = BertTokenizer(vocab=str(MBERT_VOCAB), do_lower_case=False, strip_accents=False)
         torch.manual_seed(0)
-        BertModel(BertConfig(vocab_size=len(tokenizer), **TINY)).save_pretrained(out)
+        BertModel(BertConfig(vocab_size=len(tokenizer), **shape)).save_pretrained(out)
         tokenizer.save_pretrained(out)
     return out
+
+
+def tiny_mbert() -> Path:
+    return mbert_vocab_bert(MODELS / "tiny-mbert", TINY)
 
 
 def e5_small() -> Path:
