@@ -16,6 +16,7 @@ import jsonschema
 import yaml
 
 from specmlm.errors import ConfigError
+from specmlm.stages import RUN_ONLY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -63,6 +64,10 @@ def _check_references(config: dict[str, Any]) -> None:
             vocab = variant.get("vocab")
             if vocab not in config.get("vocab", {}):
                 raise ConfigError(f"variants.{name}.vocab", f"vocabulary settings {vocab!r} are not defined under 'vocab'")
+        for key in variant.get("finetune", {}):
+            if key in RUN_ONLY["finetune"]:
+                raise ConfigError(f"variants.{name}.finetune.{key}",
+                                  "a run-only setting; set it in the shared 'finetune' section, which the script reads")
         section = variant.get("lapt", "lapt")
         if kind in {"lapt", "va"} and section not in config["pretrain"]:
             raise ConfigError(f"variants.{name}.lapt", f"pretrain section {section!r} is not defined under 'pretrain'")
