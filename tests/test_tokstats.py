@@ -20,10 +20,9 @@ from specmlm.tokstats import (
     with_proportions,
     wordpiece_tokenizer,
 )
+from tests.conftest import DEMO_DATA, MBERT_VOCAB
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-MBERT_VOCAB = SHARED / "vocab" / "bert-base-multilingual-cased-vocab.txt"
-UG_TRAIN = SHARED / "ud" / "UD_Uyghur-UDT" / "ug_udt-ud-train.conllu"
+UG_TRAIN = DEMO_DATA / "ud" / "UD_Uyghur-UDT" / "ug_udt-ud-train.conllu"
 TINY_WORDPIECE = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "ab", "##b", "##c"]
 
 
