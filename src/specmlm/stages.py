@@ -10,7 +10,7 @@ VERSIONS: dict[str, int] = {
     "prepare": 1,
     "transliterate": 1,
     "tokenizer": 1,
-    "tokstats": 1,
+    "tokstats": 2,
     "base_model": 1,
     "vocab": 1,
     "pretrain": 2,
