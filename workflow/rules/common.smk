@@ -165,6 +165,12 @@ def model_inputs(wildcards):
     return inputs
 
 
+def pretrained_models():
+    """[view, variant, kind] of every masked-LM encoder a run uses (what held-out losses exist for)."""
+    return [[view, variant, STUDY.variant(variant)["kind"]] for view, variant in STUDY.encoders()
+            if STUDY.variant(variant)["kind"] in ("lapt", "va", "scratch")]
+
+
 def model_settings(wildcards):
     spec = STUDY.variant(wildcards.variant)
     section = {"lapt": spec.get("lapt", "lapt"), "va": spec.get("lapt", "lapt"), "scratch": "scratch", "fasttext": "fasttext"}[spec["kind"]]

@@ -43,3 +43,20 @@ rule summary:
         "results/benchmarks/summary.tsv"
     script:
         "../scripts/summary.py"
+
+
+rule pretraining_table:
+    input:
+        [f"results/models/{view}/{variant}" for view, variant, _ in pretrained_models()],
+    output:
+        report("results/tables/pretraining.csv", caption="../report/pretraining.rst", category="Tables"),
+    params:
+        settings=lambda w: settings("aggregate", {"models": pretrained_models()}),
+    conda:
+        "../../envs/specmlm.yaml"
+    log:
+        "results/logs/pretraining_table.log",
+    benchmark:
+        "results/benchmarks/pretraining_table.tsv"
+    script:
+        "../scripts/pretraining_table.py"
