@@ -6,7 +6,7 @@ that stage (and what depends on them) run again.
 """
 
 VERSIONS: dict[str, int] = {
-    "fetch": 1,
+    "fetch": 2,
     "prepare": 1,
     "transliterate": 1,
     "tokenizer": 1,
