@@ -113,3 +113,15 @@ def published_selection(view: str, variant: str) -> tuple[float | None, int | No
     loss the paper gives only there. The starting loss is mBERT's before LAPT (LAPT rows only).
     """
     return PUBLISHED_SELECTION.get((view, variant), (None, None, None))
+
+
+# PAPER §4.6: the sizes the paper's unlabelled corpora are known or inferred to have, per split
+# (lines; whitespace tokens where known). mhr and ug come from their Latin views' valid splits
+# (same text, transliterated); ga, mt and vi from Chau et al. 2020's released corpora.
+CORPUS_SIZE_HINTS: dict[str, dict[str, dict[str, int]]] = {
+    "ga": {"valid": {"lines": 25_697, "tokens": 459_000}},
+    "mt": {"valid": {"lines": 6_345, "tokens": 107_000}},
+    "vi": {"test": {"lines": 31_419, "tokens": 683_000}},
+    "mhr": {"valid": {"lines": 5_473}},
+    "ug": {"valid": {"lines": 15_758}},
+}

@@ -6,7 +6,9 @@ that stage (and what depends on them) run again.
 """
 
 VERSIONS: dict[str, int] = {
-    "fetch": 2,
+    "fetch_ud": 1,
+    "fetch_ner": 1,
+    "fetch_text": 2,
     "prepare": 1,
     "transliterate": 1,
     "tokenizer": 1,

@@ -30,11 +30,13 @@ rule plots:
 rule summary:
     input:
         unpack(table_inputs),
+        corpora=list(corpus_reports().values()),
     output:
         report("results/README.md", caption="../report/summary.rst", category="Summary"),
     params:
         settings=lambda w: settings("aggregate", {"languages": config["languages"], "variants": config["variants"], "study": config["study"]}),
         expected=[run.path for run in STUDY.runs],
+        corpora=list(corpus_reports()),
     conda:
         "../../envs/specmlm.yaml"
     log:
