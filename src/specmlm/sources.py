@@ -8,11 +8,14 @@ the prepare stage never asks where its data came from.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from specmlm.atomic import atomic_open
+from specmlm.errors import keyed
+from specmlm.formats.text import read_lines
 
 SPLITS = ("train", "dev", "test")
 SUFFIX = {"ud": "conllu", "ner": "txt"}
@@ -68,14 +71,43 @@ def fetch_dataset(dataset: str, entry: Mapping[str, Any], out_dir: str | Path, d
     options = fetch_options(downloads)
     names = raw_files(dataset, entry)
     if "source" in entry:
-        REMOTE[dataset](entry, out, options, where)
+        with keyed(f"{where}.source"):
+            REMOTE[dataset](entry, out, options, where)
     elif dataset == "text":
-        parts = [fetch(location, None, None, options.cache_dir, retry=options.retry, offline=options.offline).path for location in entry["files"]]
+        parts = []
+        for index, location in enumerate(entry["files"]):
+            with keyed(f"{where}.files.{index}"):
+                path = fetch(location, None, None, options.cache_dir, retry=options.retry, offline=options.offline).path
+                parts.append("\n".join(read_lines(path)).rstrip("\n") + "\n\n")
         with atomic_open(out / names[0]) as handle:
-            for path in parts:
-                handle.write(path.read_text(encoding="utf-8").rstrip("\n") + "\n\n")
+            handle.writelines(parts)
     else:
         pins = entry.get("sha256", {})
+
+        def get(split: str, dest: Path | None) -> None:
+            with keyed(f"{where}.files.{split}"):
+                fetch(entry["files"][split], dest, pins.get(split), options.cache_dir, retry=options.retry, offline=options.offline)
+
+        for split in SPLITS:  # every split verified (and cached) before any is written
+            get(split, None)
         for name, split in zip(names, SPLITS, strict=True):
-            fetch(entry["files"][split], out / name, pins.get(split), options.cache_dir, retry=options.retry, offline=options.offline)
+            get(split, out / name)
     return [out / name for name in names]
+
+
+def origin(raw_path: str | Path) -> tuple[str, str] | None:
+    """The path as the user wrote it in the config and its config key, for a file under
+    ``results/raw/`` that fetch copied from a local file; None for anything else.
+
+    Read from the ``SOURCE.json`` fetch writes beside the file (``files.{name}.url`` and
+    ``files.{name}.key``), so an error in the copy names the file the user can edit.
+    """
+    raw_path = Path(raw_path)
+    try:
+        record = json.loads((raw_path.parent / "SOURCE.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    entry = record.get("files", {}).get(raw_path.name) if isinstance(record, dict) else None
+    if not isinstance(entry, dict) or not entry.get("key") or not entry.get("url"):
+        return None
+    return str(entry["url"]), str(entry["key"])

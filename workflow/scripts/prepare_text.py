@@ -7,7 +7,7 @@ from specmlm.atomic import write_json
 from specmlm.logs import stage_log
 from specmlm.prepare import prepare_text
 
-with stage_log(snakemake.log[0]) as log:
+with stage_log(snakemake.log[0], snakemake.output) as log:
     settings = json.loads(snakemake.params.settings)["settings"]
     leaks = list(snakemake.input.leaks)
     ud = [f for f in leaks if f.endswith(".conllu")]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from specmlm.atomic import write_json, write_text
+from specmlm.errors import DownloadError
 
 USER_AGENT = "specmlm-download/0.1 (research benchmark; python-urllib)"
 RETRYABLE_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -56,7 +57,7 @@ class Fetched:
     source: str
 
 
-class FetchError(RuntimeError):
+class FetchError(DownloadError):
     """A file could not be obtained; the message says what was tried and where to put it."""
 
 
