@@ -7,7 +7,7 @@ that stage (and what depends on them) run again.
 
 VERSIONS: dict[str, int] = {
     "fetch": 1,
-    "prepare": 1,
+    "prepare": 2,
     "transliterate": 1,
     "tokenizer": 1,
     "tokstats": 1,
