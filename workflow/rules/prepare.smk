@@ -13,7 +13,7 @@ rule prepare_ud:
         test="results/data/{lang}/ud/test.conllu",
         report="results/data/{lang}/ud/report.json",
     params:
-        settings=lambda w: settings("prepare", {}),
+        settings=lambda w: settings("prepare", {"pos_column": language(w)["ud"]["pos_column"]}),
     conda:
         "../../envs/specmlm.yaml"
     log:
