@@ -395,3 +395,115 @@ def test_the_table_holds_at_least_sixty_cases_of_every_kind() -> None:
     kinds = {kind: sum(case.kind == kind for case in CASES) for kind in ("ud", "ner", "text", "config", "download")}
     assert sum(kinds.values()) >= 60 and min(kinds.values()) >= 5, kinds
     assert len({case.name for case in CASES}) == len(CASES)
+
+
+# --- through snakemake: the message a user sees, end to end ------------------------------
+
+
+def _absolute(value: object) -> object:
+    """The demo config with its data paths made absolute, so it runs from any directory."""
+    if isinstance(value, dict):
+        return {key: _absolute(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_absolute(item) for item in value]
+    return str(REPO / value) if isinstance(value, str) and value.startswith("demo/") else value
+
+
+def test_through_snakemake_each_bad_input_is_one_message_and_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "train.conllu").write_text(ud_edit(5, 6, "1", ud_edit(4, 6, "2")), encoding="utf-8")
+    for split in ("dev", "test"):
+        (bad / f"{split}.conllu").write_text(UD_GOOD, encoding="utf-8")
+    (bad / "corpus.txt").write_bytes(gzip.compress(TEXT_GOOD.encode()))
+    study = _absolute(yaml.safe_load((REPO / "demo" / "config.yaml").read_text(encoding="utf-8")))
+    study["study"] = {"name": "bad", "languages": ["wo", "mt"], "tasks": ["pos"], "variants": ["mbert"], "seeds": [0]}
+    study.pop("transfer")
+    wo, mt = study["languages"]["wo"], study["languages"]["mt"]
+    wo["ud"]["files"] = {split: f"bad/{split}.conllu" for split in SPLITS}
+    wo["text"]["files"] = ["bad/corpus.txt"]
+    wo["ner"] = {"format": "conll", "files": {split: str(DEMO / f"ner/en/wikiann-rahimi/{split}") for split in SPLITS}}
+    mt["ud"] = {"treebank": "UD_Maltese-MUDT", "pos_column": "xpos", "source": {"code": "mt_mudt", "tag": "r2.5", "url": "http://127.0.0.1:9/{treebank}/{tag}/{file}", "licence": "CC BY-SA 4.0", "citation": "UD 2.5"}}
+    study["downloads"]["cache_dir"] = "cache"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(study, allow_unicode=True), encoding="utf-8")
+    targets = ["results/data/wo/ud/report.json", "results/raw/wo/text/corpus.txt", "results/data/wo/ner/report.json", "results/raw/mt/ud/train.conllu"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+
+    result = subprocess.run(
+        [*SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--cores", "1", "--keep-going", *targets, "--configfile", "bad.yaml"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output
+    messages = re.findall(r" ERROR specmlm: (.+)", result.stderr)
+    expected = [
+        r"(bad|results/raw/wo/ud)/train\.conllu:4( \(config key 'languages\.wo\.ud\.files\.train'\))?: HEADs form a cycle 1 -> 2 -> 1",
+        r"^bad/corpus\.txt:1 \(config key 'languages\.wo\.text\.files\.0'\): found a gzip-compressed file",
+        r"(wikiann-rahimi/train|results/raw/wo/ner/train\.txt):1( \(config key 'languages\.wo\.ner\.files\.train'\))?: .*the config declares format: conll, expected format: wikiann",
+        r"^http://127\.0\.0\.1:9/UD_Maltese-MUDT/r2\.5/mt_mudt-ud-train\.conllu \(config key 'languages\.mt\.ud\.source'\): could not download it",
+    ]
+    assert len(messages) == len(expected), output
+    for pattern in expected:
+        assert sum(bool(re.search(pattern, message)) for message in messages) == 1, (pattern, messages)
+    assert not (tmp_path / "results" / "data").exists() or not [p for p in (tmp_path / "results" / "data").rglob("*") if p.is_file()]
+    assert not [p for p in (tmp_path / "results").rglob(".*")], "a temporary file was left behind"
+
+
+# --- kill -9 and SIGTERM: temporary files never pass for outputs ---------------------------
+
+WRITER = """
+import sys, time
+from specmlm.atomic import atomic_open
+from specmlm.logs import stage_log
+with stage_log(sys.argv[2], [sys.argv[1]]):
+    with atomic_open(sys.argv[1]) as handle:
+        handle.write("half")
+        handle.flush()
+        print("writing", flush=True)
+        time.sleep(60)
+"""
+
+
+def _writer(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+    output = tmp_path / "results" / "data" / "train.conllu"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, "-c", WRITER, str(output), str(tmp_path / "job.log")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline() == "writing\n"
+    return process, output
+
+
+def test_kill_9_leaves_a_hidden_temporary_that_the_next_attempt_sweeps(tmp_path: Path) -> None:
+    process, output = _writer(tmp_path)
+    process.kill()
+    process.wait(timeout=10)
+    (leftover,) = output.parent.iterdir()
+    assert leftover.name.startswith(".train.conllu.") and leftover.name.endswith(".tmp")
+    assert not output.exists()
+    other = output.parent / ".dev.conllu.abc.tmp"  # another output's temporary: not this job's
+    other.write_text("x", encoding="utf-8")
+
+    with stage_log(tmp_path / "next.log", [output]):
+        pass
+
+    assert list(output.parent.iterdir()) == [other]
+    assert sweep_temporaries([output]) == []
+
+
+def test_sigterm_unwinds_and_removes_the_temporary(tmp_path: Path) -> None:
+    process, output = _writer(tmp_path)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert list(output.parent.iterdir()) == []
+    assert "Traceback" not in stderr
+
+
+def test_a_bug_keeps_its_traceback_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info, stage_log(tmp_path / "job.log"):
+        {}["missing"]  # noqa: B018 (a bug on purpose)
+    assert exit_info.value.code == 1
+    stderr = capsys.readouterr().err
+    assert stderr.count("Traceback (most recent call last)") == 1 and "KeyError: 'missing'" in stderr
+    assert "this is a bug" in (tmp_path / "job.log").read_text(encoding="utf-8")
