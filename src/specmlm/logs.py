@@ -30,7 +30,7 @@ def describe(err: UserError) -> str:
     if found is None:
         return err.render()
     user_path, key = found
-    return err.render(user_path, err.key or key)
+    return err.render(user_path, key)  # the key of this very file, more precise than a section's
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from specmlm.atomic import write_json
+from specmlm.errors import keyed
 from specmlm.logs import stage_log
 from specmlm.prepare import prepare_text
 
@@ -12,6 +13,7 @@ with stage_log(snakemake.log[0], snakemake.output) as log:
     leaks = list(snakemake.input.leaks)
     ud = [f for f in leaks if f.endswith(".conllu")]
     ner = [f for f in leaks if f.endswith(".tsv")]
-    report = prepare_text(list(snakemake.input.text), Path(snakemake.output.train).parent, settings, (ud, ner))
+    with keyed(f"languages.{snakemake.wildcards.lang}.text"):
+        report = prepare_text(list(snakemake.input.text), Path(snakemake.output.train).parent, settings, (ud, ner))
     log.info("text: %s", report)
     write_json(snakemake.output.report, report)
