@@ -6,10 +6,13 @@ localrules: base_tokenizer
 
 
 rule base_tokenizer:
+    input:
+        lambda w: local_inputs(f"base_models.{w.base}.build.vocab", f"base_models.{w.base}.source"),
     output:
         directory("results/tokenizers/{base}"),
     params:
         settings=lambda w: settings("tokenizer", {"entry": config["base_models"][w.base], "downloads": config["downloads"], "where": f"base_models.{w.base}"}),
+        content=lambda w: local_content(f"base_models.{w.base}.build.vocab", f"base_models.{w.base}.source"),
     conda:
         "../../envs/specmlm.yaml"
     log:
