@@ -1,15 +1,25 @@
 # Config validation, the study grid and the input functions every rule file uses.
 # Import-light on purpose: SLURM jobs re-parse this file (no torch, no transformers here).
 
+import sys
+
 from snakemake.utils import min_version
 
 from specmlm import sources, tracked
 from specmlm.config import Study, canonical, validate
+from specmlm.errors import ConfigError
 from specmlm.stages import RUN_ONLY, VERSIONS
 
 min_version("9.0")
 
-validate(config)
+# A config mistake is one line naming the key (and file and line), no traceback: Snakemake
+# prints any exception raised here with the frames of this file, so exit with the message.
+try:
+    validate(config, workflow.configfiles)
+except ConfigError as err:
+    sys.exit(str(err))
+
+
 STUDY = Study(config)
 VIEWS = STUDY.views
 
