@@ -13,6 +13,7 @@ rule fetch_ud:
     params:
         settings=fetch_params("ud"),
         content=lambda w: local_content(f"languages.{w.lang}.ud"),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -31,6 +32,7 @@ rule fetch_ner:
     params:
         settings=fetch_params("ner"),
         content=lambda w: local_content(f"languages.{w.lang}.ner"),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -49,6 +51,7 @@ rule fetch_text:
     params:
         settings=fetch_params("text"),
         content=lambda w: local_content(f"languages.{w.lang}.text"),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:

@@ -15,6 +15,7 @@ rule fetch_base_model:
         content=lambda w: local_content(f"base_models.{w.base}.source"),
     wildcard_constraints:
         base="|".join(FETCHED_BASES),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -57,6 +58,7 @@ rule vocab:
         directory("results/vocab/{view}/{variant}"),
     params:
         settings=vocab_settings,
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:

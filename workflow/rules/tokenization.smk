@@ -13,6 +13,7 @@ rule base_tokenizer:
     params:
         settings=lambda w: settings("tokenizer", {"entry": config["base_models"][w.base], "downloads": config["downloads"], "where": f"base_models.{w.base}"}),
         content=lambda w: local_content(f"base_models.{w.base}.build.vocab", f"base_models.{w.base}.source"),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -34,6 +35,7 @@ rule tokstats:
     wildcard_constraints:
         source="base|vocab",
         name="[a-z][a-z0-9_]*",
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -51,6 +53,7 @@ rule tokenization_table:
         report("results/tables/tokenization.csv", caption="../report/tokenization.rst", category="Tables"),
     params:
         settings=lambda w: settings("aggregate", {"views": view_facts()}),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
