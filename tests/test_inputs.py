@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from specmlm import sources
+from specmlm import sources, tracked
 from tests.workflow_utils import REPO, planned_job_set, snakemake
 
 DEMO = REPO / "demo" / "data"
@@ -178,3 +178,54 @@ def test_the_base_models_text_is_an_input_of_its_build(study: Path) -> None:
     build = result.stdout.split("rule build_base_model:", 1)[1]
     inputs = build.split("input: ", 1)[1].split("\n", 1)[0].split(", ")
     assert {"results/tokenizers/mbert", "data/vocab.txt", "data/base.txt"} == set(inputs)
+
+
+def test_local_files_lists_every_local_location_with_its_key(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    (model / "sub").mkdir(parents=True)
+    for name in ("config.json", "sub/vocab.txt"):
+        (model / name).write_text("{}\n", encoding="utf-8")
+    config = {
+        "languages": {"wo": {"ud": {"files": {"train": "a.conllu", "dev": "file:///data/b.conllu", "test": "https://x.org/c.conllu"}},
+                             "text": {"files": ["t0.txt", "t1.txt"]}}},
+        "base_models": {"hub": {"source": "bert-base-multilingual-cased"}, "local": {"source": str(model)},
+                        "tiny": {"build": {"kind": "tiny_multilingual", "vocab": "v.txt", "text": ["b.txt"]}}},
+    }
+    found = [(f.key, f.written, str(f.path)) for f in tracked.local_files(config)]
+    assert found == [
+        ("languages.wo.ud.files.train", "a.conllu", "a.conllu"),
+        ("languages.wo.ud.files.dev", "file:///data/b.conllu", "/data/b.conllu"),
+        ("languages.wo.text.files.0", "t0.txt", "t0.txt"),
+        ("languages.wo.text.files.1", "t1.txt", "t1.txt"),
+        ("base_models.tiny.build.vocab", "v.txt", "v.txt"),
+        ("base_models.tiny.build.text.0", "b.txt", "b.txt"),
+        ("base_models.local.source", str(model), str(model / "config.json")),
+        ("base_models.local.source", str(model), str(model / "sub/vocab.txt")),
+    ]
+    assert [f.key for f in tracked.under(tracked.local_files(config), "languages.wo.text")] == [
+        "languages.wo.text.files.0", "languages.wo.text.files.1"]
+
+
+def test_fetch_copies_local_files_and_records_where_each_line_came_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("a.txt").write_text("one\ntwo\n\n\n", encoding="utf-8")
+    Path("b.txt").write_text("three\nfour\nfive\n", encoding="utf-8")
+    downloads = {"cache_dir": "cache", "offline": True}
+    sources.fetch_dataset("text", {"format": "lines", "files": ["a.txt", "b.txt"]}, "raw/text", downloads, "languages.wo.text")
+    corpus = Path("raw/text/corpus.txt")
+    assert corpus.read_text(encoding="utf-8") == "one\ntwo\n\nthree\nfour\nfive\n\n"
+    assert sources.origin(corpus) == ("a.txt, b.txt", "languages.wo.text.files")
+    assert sources.origin_line(corpus, 2) == ("a.txt", "languages.wo.text.files.0", 2)
+    assert sources.origin_line(corpus, 5) == ("b.txt", "languages.wo.text.files.1", 2)
+    assert sources.origin_line(corpus, 3) is None  # the blank line between parts
+
+    for split in ("train", "dev", "test"):
+        shutil.copyfile(DEMO / f"ud/UD_Wolof-WTB/wo_wtb-ud-{split}.conllu", f"{split}.conllu")
+    entry = {"treebank": "UD_Wolof-WTB", "pos_column": "xpos", "files": {s: f"{s}.conllu" for s in ("train", "dev", "test")}}
+    sources.fetch_dataset("ud", entry, "raw/ud", downloads, "languages.wo.ud")
+    raw = Path("raw/ud/dev.conllu")
+    assert raw.read_bytes() == Path("dev.conllu").read_bytes()
+    assert raw.stat().st_ino != Path("dev.conllu").stat().st_ino  # a copy: editing dev.conllu leaves it alone
+    assert sources.origin(raw) == ("dev.conllu", "languages.wo.ud.files.dev")
+    assert sources.origin_line(raw, 7) == ("dev.conllu", "languages.wo.ud.files.dev", 7)
+    assert sources.origin("elsewhere/dev.conllu") is None
