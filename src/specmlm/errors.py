@@ -27,11 +27,11 @@ class UserError(Exception):
         self.key = key
         super().__init__(self.render())
 
-    def render(self, path: str | None = None, key: str | None = None) -> str:
-        """``path:line (config key 'k'): message``; ``path``/``key`` override the stored ones
-        (the boundary passes the user's path for a copy under ``results/raw/``)."""
-        path, key = path or self.path, key or self.key
-        where = f"{path}:{self.line}" if path is not None and self.line is not None else path
+    def render(self, path: str | None = None, key: str | None = None, line: int | None = None) -> str:
+        """``path:line (config key 'k'): message``; the arguments override the stored values
+        (the boundary passes the user's file, key and line for a copy under ``results/raw/``)."""
+        path, key, line = path or self.path, key or self.key, line or self.line
+        where = f"{path}:{line}" if path is not None and line is not None else path
         parts = [part for part in (where, f"config key '{key}'" if key else None) if part]
         if not parts:
             return self.message

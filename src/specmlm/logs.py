@@ -19,18 +19,21 @@ from types import FrameType
 
 from specmlm.atomic import sweep_temporaries
 from specmlm.errors import UserError
-from specmlm.sources import origin
+from specmlm.sources import origin, origin_line
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def describe(err: UserError) -> str:
-    """The message of ``err``, naming the user's file and key instead of a copy under results/raw/."""
-    found = origin(err.path) if err.path is not None else None
-    if found is None:
+    """The message of ``err``, naming the user's file, key and line instead of a copy under
+    results/raw/ (for a corpus joined from several files, the part the line came from)."""
+    if err.path is None:
         return err.render()
-    user_path, key = found
-    return err.render(user_path, key)  # the key of this very file, more precise than a section's
+    if err.line is not None and (found := origin_line(err.path, err.line)):
+        return err.render(*found)
+    if found := origin(err.path):
+        return err.render(*found)  # the key of this very file, more precise than a section's
+    return err.render()
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

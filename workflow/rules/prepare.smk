@@ -14,6 +14,7 @@ rule prepare_ud:
         report="results/data/{lang}/ud/report.json",
     params:
         settings=lambda w: settings("prepare", {"pos_column": language(w)["ud"]["pos_column"]}),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -43,6 +44,7 @@ rule prepare_ner:
                 "max_sentences": language(w)["ner"].get("max_sentences"),
             },
         ),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -72,6 +74,7 @@ rule prepare_text:
                 "max_train_tokens": language(w)["text"].get("max_train_tokens", config["text_defaults"]["max_train_tokens"]),
             },
         ),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
