@@ -33,5 +33,6 @@ rule all:
         expand("results/tables/{task}.csv", task=config["study"]["tasks"]),
         "results/plots",
         "results/README.md",
+        "results/tables/pretraining.csv" if pretrained_models() else [],
         ["results/tables/ner_transfer.csv", "results/tables/transfer_analysis.csv"] if config.get("transfer") else [],
     default_target: True

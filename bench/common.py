@@ -21,11 +21,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 OUT = BENCH / "out"
-SHARED = ROOT.parent / "shared" / "data"
-MALTESE_UD = SHARED / "ud" / "UD_Maltese-MUDT"
-WIKIANN_EN = SHARED / "ner" / "en" / "wikiann-rahimi"
-MALTESE_TEXT = SHARED / "text" / "mt" / "parsing-mbert_mt_valid.txt"
-MBERT_VOCAB = SHARED / "vocab" / "bert-base-multilingual-cased-vocab.txt"
+DATA = ROOT / "demo" / "data"
+MALTESE_UD = DATA / "ud" / "UD_Maltese-MUDT"
+WIKIANN_EN = DATA / "ner" / "en" / "wikiann-rahimi"
+MALTESE_TEXT = DATA / "text" / "mt" / "parsing-mbert_mt_valid.txt"
+MBERT_VOCAB = DATA / "vocab" / "bert-base-multilingual-cased-vocab.txt"
 PYDEPS = OUT / "pydeps"
 """Packages only the baselines need (accelerate, for ``Trainer``), kept out of the shared .venv."""
 

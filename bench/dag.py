@@ -1,6 +1,6 @@
 """The DAG: how long ``snakemake -n`` takes, where the time goes, and per-rule peak memory.
 
-- ``dry_run``: wall time of ``.venv/bin/snakemake -n`` in /work/main on the paper's config.yaml
+- ``dry_run``: wall time of ``.venv/bin/snakemake -n`` in the checkout on the paper's config.yaml
   (plus the jobs it plans); it sees whatever ``results/`` holds there at the time.
 - ``profile_dry_run``: the same under cProfile, attributed to Snakemake's phases and to the
   project's own code (Snakefile, workflow/rules/*.smk, src/specmlm).
@@ -137,7 +137,7 @@ RERUN_CASES = {
 
 
 def rerun(repeats: int) -> dict[str, Any]:
-    """``-n`` on the demo with what /work/main/results holds: a finished target, and the whole demo."""
+    """``-n`` on the demo with what the checkout's results/ holds: a finished target, and the whole demo."""
     copy = _fresh_copy()
     complete = (ROOT / "results" / "README.md").exists() and (ROOT / "results" / "tables" / "ner.csv").exists()
     measured = {}

@@ -255,7 +255,7 @@ def markdown(results: dict[str, Any]) -> str:
     add("## 3. The DAG\n")
     add("| measurement | wall s (median) | jobs planned | target | |")
     add("|---|---|---|---|---|")
-    add(f"| `snakemake -n` in /work/main, config.yaml | {d['dry_run']['wall_s']:.2f} | {d['dry_run']['jobs']} | < 5 s "
+    add(f"| `snakemake -n` in the checkout, config.yaml | {d['dry_run']['wall_s']:.2f} | {d['dry_run']['jobs']} | < 5 s "
         f"| {'met' if d['dry_run_target_met'] else 'missed'} |")
     for name, case in d["rerun"]["cases"].items():
         noop = name.startswith("no-op")
@@ -263,12 +263,12 @@ def markdown(results: dict[str, Any]) -> str:
         add(f"| `{case['command']}` ({name}) | {case['wall_s']:.2f} | {case['jobs_planned']} | {target} |")
     add("")
     if d["rerun"]["demo_complete"]:
-        add("The rerun rows run in a copy (bench/out/dag-copy) whose results/ is hard-linked to /work/main/results, "
+        add("The rerun rows run in a copy (bench/out/dag-copy) whose results/ is hard-linked to the checkout's results/, "
             "which holds a finished demo. Jobs planned with the default triggers are jobs whose recorded params or "
             "code differ from the checkout's (code changed after the demo ran).\n")
     else:
-        add("No finished demo exists in /work/main/results: the rerun rows run in a copy (bench/out/dag-copy) whose "
-            "results/ is hard-linked to what /work/main/results holds, so the default-trigger rows plan the rest of "
+        add("No finished demo exists in the checkout's results/: the rerun rows run in a copy (bench/out/dag-copy) whose "
+            "results/ is hard-linked to what the checkout's results/ holds, so the default-trigger rows plan the rest of "
             "the demo; the no-op row uses `--rerun-triggers mtime` on the target that exists.\n")
     if d["profile"]:
         p = d["profile"]
@@ -286,14 +286,14 @@ def markdown(results: dict[str, Any]) -> str:
         add("")
 
     mem = results["memory"]["rules"]
-    add("## 4. Peak memory per rule (Snakemake benchmark files in /work/main/results/benchmarks)\n")
+    add("## 4. Peak memory per rule (Snakemake benchmark files in results/benchmarks)\n")
     if mem:
         add("| rule | jobs | max_rss MB max | median | s max | median | s sum |")
         add("|---|---|---|---|---|---|---|")
         for rule, row in mem.items():
             add(f"| {rule} | {row['jobs']} | {row['max_rss_mb_max']:.0f} | {row['max_rss_mb_median']:.0f} "
                 f"| {row['s_max']:.1f} | {row['s_median']:.1f} | {row['s_sum']:.1f} |")
-        add("\nFrom the last run of each job in /work/main/results (s sum = serial job time, not wall time). "
+        add("\nFrom the last run of each job in results/ (s sum = serial job time, not wall time). "
             "The demo's wall time end to end is not re-measured here (it takes longer than this suite); "
             "bench/README.md gives the last measurement.\n")
     else:

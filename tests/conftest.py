@@ -1,4 +1,8 @@
-"""Shared fixtures: paths to the real data the tests read."""
+"""Shared fixtures: paths to the real data the tests read.
+
+Everything a test reads ships with the repository (``demo/data``, ``tests/data``), so the suite
+passes on a fresh clone; nothing here reads ``../shared``.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_DATA = REPO / "demo" / "data"
-SHARED = REPO.parent / "shared" / "data"
+TEST_DATA = REPO / "tests" / "data"
+MBERT_VOCAB = DEMO_DATA / "vocab" / "bert-base-multilingual-cased-vocab.txt"
 
 
 @pytest.fixture
 def demo_data() -> Path:
     return DEMO_DATA
-
-
-@pytest.fixture
-def shared_data() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared/data is not beside the checkout")
-    return SHARED

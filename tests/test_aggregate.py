@@ -44,6 +44,26 @@ def test_task_table_means_stds_and_markers(tmp_path: Path) -> None:
     assert "| ug | 62.00 ± 2.00 ! (67.55) |" in markdown
 
 
+def test_average_row_is_marked_on_pooled_language_seed_pairs(tmp_path: Path) -> None:
+    paths = write_runs(tmp_path, "pos", "ug", "va", [0.90, 0.91, 0.92], "accuracy")
+    paths += write_runs(tmp_path, "pos", "ug", "lapt", [0.80, 0.82, 0.81], "accuracy")
+    paths += write_runs(tmp_path, "pos", "mt", "va", [0.95, 0.96, 0.94], "accuracy")
+    paths += write_runs(tmp_path, "pos", "mt", "lapt", [0.96, 0.96, 0.96], "accuracy")
+    # a view outside the paper's eight languages takes no part in the average
+    paths += write_runs(tmp_path, "pos", "ug-Latn", "lapt", [0.99, 0.99, 0.99], "accuracy")
+    table = task_table(read_scores(paths), "pos", {})
+    average = table[table.view == "avg(2 of 8)"].set_index("variant")
+    # per view lapt is the best on mt ("!") and va on ug; pooled over the six (view, seed)
+    # pairs va is best and the differences va - lapt are 10, 9, 11, -1, 0, -2
+    assert table[(table.view == "mt") & (table.variant == "lapt")].iloc[0]["marker"] == "!"
+    expected_p = stats.ttest_1samp([10.0, 9.0, 11.0, -1.0, 0.0, -2.0], 0.0, alternative="greater").pvalue
+    assert average.loc["va", "marker"] == "!"
+    assert average.loc["lapt", "p_value"] == pytest.approx(expected_p)
+    assert expected_p > 0.05 / 3 and average.loc["lapt", "marker"] == "*"
+    assert average.loc["va", "mean"] == 93.0 and average.loc["lapt", "mean"] == 88.5
+    assert "| avg(2 of 8) | 93.00 ! | 88.50 * |" in to_markdown(table)
+
+
 def test_read_scores_rejects_unknown_paths(tmp_path: Path) -> None:
     bad = tmp_path / "metrics.json"
     bad.write_text("{}")

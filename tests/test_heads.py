@@ -28,6 +28,7 @@ from specmlm.tasks.fasttext_encoder import UNK, FastTextEncoder
 from specmlm.tasks.optimizer import AdamW, parameter_groups
 from specmlm.tasks.registry import encoder_kind
 from specmlm.tasks.tagger import LinearTagger
+from tests.conftest import DEMO_DATA, MBERT_VOCAB
 
 torch.set_num_threads(1)
 
@@ -245,10 +246,10 @@ def test_adamw_equals_hf_loop_when_parameters_skip_steps(correct: bool) -> None:
 
 
 @pytest.fixture(scope="module")
-def bert_dir(tmp_path_factory: pytest.TempPathFactory, shared_data_dir: Path) -> Path:
+def bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A two-layer BERT with the mBERT vocabulary and a 12-position window."""
     out = tmp_path_factory.mktemp("bert")
-    tokenizer = BertTokenizer(vocab=str(shared_data_dir / "vocab" / "bert-base-multilingual-cased-vocab.txt"),
+    tokenizer = BertTokenizer(vocab=str(MBERT_VOCAB),
                               do_lower_case=False, strip_accents=False)
     config = BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=32, max_position_embeddings=12)
@@ -259,16 +260,8 @@ def bert_dir(tmp_path_factory: pytest.TempPathFactory, shared_data_dir: Path) ->
 
 
 @pytest.fixture(scope="module")
-def shared_data_dir() -> Path:
-    path = Path(__file__).resolve().parents[2] / "shared" / "data"
-    if not path.is_dir():
-        pytest.skip("../shared/data is not beside the checkout")
-    return path
-
-
-@pytest.fixture(scope="module")
-def maltese_lines(shared_data_dir: Path) -> list[str]:
-    text = (shared_data_dir / "text" / "mt" / "parsing-mbert_mt_valid.txt").read_text(encoding="utf-8")
+def maltese_lines() -> list[str]:
+    text = (DEMO_DATA / "text" / "mt" / "parsing-mbert_mt_valid.txt").read_text(encoding="utf-8")
     return [line for line in text.splitlines() if line.strip()][:400]
 
 

@@ -93,9 +93,9 @@ def test_pos_accuracy_hand_case(hand_files: tuple[Path, Path]) -> None:
     assert pos_accuracy_files(gold, pred, "xpos") == {"accuracy": 1.0, "correct": 10, "total": 10}
 
 
-def test_attachment_matches_official_scorer_on_perturbed_wolof(shared_data: Path, tmp_path: Path) -> None:
+def test_attachment_matches_official_scorer_on_perturbed_wolof(demo_data: Path, tmp_path: Path) -> None:
     """Wolof dev has multiword tokens; random head and label changes keep every tree a tree."""
-    gold_path = shared_data / "ud" / "UD_Wolof-WTB" / "wo_wtb-ud-dev.conllu"
+    gold_path = demo_data / "ud" / "UD_Wolof-WTB" / "wo_wtb-ud-dev.conllu"
     sentences = read_conllu(gold_path)[:200]
     gold_file = tmp_path / "gold.conllu"
     write_conllu(gold_file, sentences)
@@ -159,10 +159,10 @@ def test_span_f1_hand_case() -> None:
 
 
 @pytest.mark.parametrize("source", ["en", "wo"])
-def test_span_f1_agrees_with_seqeval_on_perturbed_real_data(shared_data: Path, source: str) -> None:
+def test_span_f1_agrees_with_seqeval_on_perturbed_real_data(demo_data: Path, source: str) -> None:
     files = {
-        "en": (shared_data / "ner" / "en" / "wikiann-rahimi" / "dev", "wikiann"),
-        "wo": (shared_data / "ner" / "wo" / "masakhaner2" / "train.txt", "conll"),
+        "en": (demo_data / "ner" / "en" / "wikiann-rahimi" / "dev", "wikiann"),
+        "wo": (demo_data / "ner" / "wo" / "masakhaner1" / "train.txt", "conll"),
     }
     path, fmt = files[source]
     gold = [s.tags for s in read_ner(path, fmt).sentences[:3000]]

@@ -49,8 +49,8 @@ EVAL = {"threads": 1}
 
 
 @pytest.fixture
-def maltese(shared_data: Path, tmp_path: Path) -> tuple[Path, Path]:
-    documents = read_documents(shared_data / "text" / "mt" / "parsing-mbert_mt_valid.txt")
+def maltese(demo_data: Path, tmp_path: Path) -> tuple[Path, Path]:
+    documents = read_documents(demo_data / "text" / "mt" / "parsing-mbert_mt_valid.txt")
     write_documents(tmp_path / "train.txt", documents[:40])
     write_documents(tmp_path / "valid.txt", documents[40:46])
     return tmp_path / "train.txt", tmp_path / "valid.txt"
@@ -84,9 +84,9 @@ def _losses(record: dict) -> dict[int, float]:
     return {int(epoch): loss for epoch, loss in record["losses"].items()}
 
 
-def test_lapt_of_a_tiny_mbert_vocabulary_model_lowers_held_out_loss(shared_data, maltese, tmp_path):
+def test_lapt_of_a_tiny_mbert_vocabulary_model_lowers_held_out_loss(demo_data, maltese, tmp_path):
     train, valid = maltese
-    base = _tiny(wordpiece_tokenizer(shared_data / "vocab" / "bert-base-multilingual-cased-vocab.txt"), tmp_path / "mbert")
+    base = _tiny(wordpiece_tokenizer(demo_data / "vocab" / "bert-base-multilingual-cased-vocab.txt"), tmp_path / "mbert")
     out, ckpt = tmp_path / "lapt", tmp_path / "ckpt" / "lapt"
 
     record = run_lapt(base, train, valid, out, ckpt, {**FAST, "epochs": 2, "max_steps": 4})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from tests.test_plots import VIEWS, build_study, config
 
 from specmlm import summary
 from specmlm.config import Study
+from specmlm.corpus_size import size_check
 from specmlm.plots import PAPER_SPEARMAN
 from specmlm.published import LANGS, published
 
@@ -235,3 +237,30 @@ def test_absent_task_tables_are_named(tmp_path: Path) -> None:
     assert "No table yet for: ud." in text
     assert "## VA's gain and the UNK reduction" not in text
     assert "### UD parsing" not in text
+
+
+def test_corpus_sizes_are_tabled_and_a_far_off_corpus_is_a_warning(tmp_path: Path) -> None:
+    tables = build_study(tmp_path, transfer=False)
+    reports = {}
+    for lang, origin, valid in (("mt", "wikipedia", 6_000), ("ug", "wikipedia", 1_500), ("wo", "local", 40)):
+        report = {"train": {"documents": 8, "lines": 8 * valid, "tokens": 80 * valid},
+                  "valid": {"documents": 1, "lines": valid, "tokens": 10 * valid},
+                  "test": {"documents": 1, "lines": valid, "tokens": 10 * valid}}
+        report["size_check"] = size_check(lang, origin, report)
+        reports[lang] = tmp_path / f"{lang}.json"
+        reports[lang].write_text(json.dumps(report))
+    out = tmp_path / "README.md"
+    summary.write_summary(tables, config(), out, None, reports)
+    text = out.read_text()
+    assert ("**Warnings**\n\n- ug: the unlabelled corpus is far from the paper's size, beyond a factor of 2: "
+            "valid 1,500 lines against the paper's 15,758 (x0.095)\n") in text
+    rows = {r["language"]: r for r in table_after(text, "## Unlabelled corpora")}
+    assert rows["mt"] == {"language": "mt", "train": "48,000 / 480,000", "valid": "6,000 / 60,000",
+                          "test": "6,000 / 60,000",
+                          "paper": "valid 6,345 lines (x0.946 here), valid 107,000 tokens (x0.561 here)",
+                          "check": "within the tolerance"}
+    assert rows["ug"]["check"] == "**far off**"
+    assert (rows["wo"]["paper"], rows["wo"]["check"]) == ("–", "local corpus, not compared")
+    # without corpus reports (a summary of tables alone) the section is left out
+    summary.write_summary(tables, config(), out)
+    assert "## Unlabelled corpora" not in out.read_text() and "**Warnings**" not in out.read_text()

@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from transformers import AutoTokenizer, XLMRobertaTokenizer
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+from transformers import AutoTokenizer, PreTrainedTokenizerFast, XLMRobertaTokenizer
 
 from specmlm.errors import InputError
 from specmlm.formats.conllu import read_ud
@@ -20,10 +21,9 @@ from specmlm.tokstats import (
     with_proportions,
     wordpiece_tokenizer,
 )
+from tests.conftest import DEMO_DATA, MBERT_VOCAB
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-MBERT_VOCAB = SHARED / "vocab" / "bert-base-multilingual-cased-vocab.txt"
-UG_TRAIN = SHARED / "ud" / "UD_Uyghur-UDT" / "ug_udt-ud-train.conllu"
+UG_TRAIN = DEMO_DATA / "ud" / "UD_Uyghur-UDT" / "ug_udt-ud-train.conllu"
 TINY_WORDPIECE = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "ab", "##b", "##c"]
 
 
@@ -66,6 +66,28 @@ def test_sentencepiece_counts_treat_a_bare_marker_as_part_of_the_word_start():
     assert counts == (3, 6, 1, 1, 2)
 
 
+def test_word_level_variants_differ_only_for_byte_level_bpe(tiny_wordpiece):
+    # byte-level BPE over the 256 byte symbols with the merges a+b -> ab, Ġ+ab -> Ġab
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    vocab = {token: index for index, token in enumerate(["<unk>", *alphabet, "ab", "Ġab"])}
+    backend = Tokenizer(models.BPE(vocab, [("a", "b"), ("Ġ", "ab")], unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    bytelevel = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>")
+    assert scheme_of(bytelevel) == "bytelevel"
+    # lines: "ab ba" -> ab | Ġ b a, "ba" -> b a: 6 pieces, continuations b, a, a
+    # words alone: ab -> ab, ba -> b a (twice): 5 pieces, continuations a, a
+    stats = token_stats(bytelevel, ["ab ba", "ba"])
+    line = (stats["words"], stats["subwords"], stats["continuation"], stats["unk"])
+    word = (stats["word_subwords"], stats["word_continuation"], stats["word_unk"])
+    assert (line, word) == ((3, 6, 3, 0), (5, 2, 0))
+    assert (stats["fertility"], stats["word_fertility"]) == (pytest.approx(2.0), pytest.approx(5 / 3))
+    assert (stats["continuation_prop"], stats["word_continuation_prop"]) == (pytest.approx(0.5), pytest.approx(0.4))
+    # WordPiece: a word alone tokenises as inside its line, so the two variants agree
+    wordpiece = token_stats(tiny_wordpiece, ["ab abb x", "b ac.", "", "x x"])
+    assert [wordpiece[f"word_{key}"] for key in ("subwords", "unk", "continuation")] == [10, 4, 2]
+
+
 def test_continuation_rules_per_scheme():
     assert CONTINUATION_RULES["wordpiece"](["un", "##believ", "##able", "#", "##"]) == 3
     assert CONTINUATION_RULES["bytelevel"](["Hello", "Ġwor", "ld", "Ġ!", "!"]) == 2
@@ -73,11 +95,14 @@ def test_continuation_rules_per_scheme():
 
 
 def test_pooled_proportions_are_ratios_of_summed_counts():
-    first = {"words": 10, "subwords": 20, "unk": 2, "words_with_unk": 1, "continuation": 5}
-    second = {"words": 30, "subwords": 20, "unk": 0, "words_with_unk": 0, "continuation": 15}
+    first = {"words": 10, "subwords": 20, "unk": 2, "words_with_unk": 1, "continuation": 5,
+             "word_subwords": 20, "word_unk": 2, "word_continuation": 5}
+    second = {"words": 30, "subwords": 20, "unk": 0, "words_with_unk": 0, "continuation": 15,
+              "word_subwords": 30, "word_unk": 0, "word_continuation": 0}
     pooled = with_proportions({key: first[key] + second[key] for key in first})
     assert pooled["unk_prop"] == pytest.approx(2 / 40)
     assert pooled["fertility"] == pytest.approx(1.0)
+    assert pooled["word_fertility"] == pytest.approx(50 / 40)
 
 
 def test_mbert_uyghur_ud_train_matches_the_paper(mbert):

@@ -27,10 +27,10 @@ from specmlm.transliterate import (
     transliterate_view,
     uroman,
 )
+from tests.conftest import DEMO_DATA, TEST_DATA
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-TRANSLIT = DATA / "translit"
-UG_DEV = DATA / "ud" / "UD_Uyghur-UDT" / "ug_udt-ud-dev.conllu"
+TRANSLIT = TEST_DATA / "translit"
+UG_DEV = DEMO_DATA / "ud" / "UD_Uyghur-UDT" / "ug_udt-ud-dev.conllu"
 URO_TEST = TRANSLIT / "uroman" / "test"
 
 
@@ -128,10 +128,10 @@ def ug_view(tmp_path: Path) -> Path:
     """A view built from real data: 3 UD dev sentences, the WikiAnn sample, 4 Tatoeba lines."""
     src = tmp_path / "ug"
     write_conllu(src / "ud" / "dev.conllu", read_conllu(UG_DEV)[:3])
-    wikiann = DATA / "ner" / "ug" / "wikiann-rahimi-hf-dummy"
+    wikiann = TEST_DATA / "ner" / "ug" / "wikiann-rahimi-hf-dummy"
     for split in ("train", "dev", "test"):
         write_ner(src / "ner" / f"{split}.tsv", read_ner(wikiann / split, "wikiann").sentences)
-    lines = read_lines(DATA / "text" / "ug" / "tatoeba.uig-eng.uig")[:4]
+    lines = read_lines(DEMO_DATA / "text" / "ug" / "tatoeba.uig-eng.uig")[:4]
     write_documents(src / "text" / "train.txt", [lines[:2], lines[2:]])
     return src
 

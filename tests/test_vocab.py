@@ -33,14 +33,13 @@ from specmlm.vocab import (
     sparsemax,
     train_wordpiece,
 )
+from tests.conftest import DEMO_DATA, MBERT_VOCAB
 
 torch.set_num_threads(1)
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-MBERT_VOCAB = SHARED / "vocab" / "bert-base-multilingual-cased-vocab.txt"
-UG_TEXT = SHARED / "text" / "ug" / "tatoeba.uig-eng.uig"
-VI_TEXT = SHARED / "text" / "vi" / "tatoeba.vie-eng.vie"
-UG_TRAIN = SHARED / "ud" / "UD_Uyghur-UDT" / "ug_udt-ud-train.conllu"
+UG_TEXT = DEMO_DATA / "text" / "ug" / "tatoeba.uig-eng.uig"
+VI_TEXT = DEMO_DATA / "text" / "vi" / "tatoeba.vie-eng.vie"
+UG_TRAIN = DEMO_DATA / "ud" / "UD_Uyghur-UDT" / "ug_udt-ud-train.conllu"
 PAPER_SETTINGS = {"vocab_size": 5000, "new_pieces": 99, "min_frequency": 5, "limit_alphabet": 1000}
 TINY = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 64}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 from pathlib import Path
 
+import mwparserfromhell
 import pytest
 
 from specmlm.errors import InputError
@@ -152,6 +153,56 @@ def test_snapshot_body_drops_trailing_categories_and_marks_headings():
     text = "Першы сказ. Другі сказ.\n\nГісторыя\nТэкст «у двукоссі».\n\nГарады Беларусі\nСталіцы"
     assert snapshot_body(text) == ["Першы сказ. Другі сказ.", "Гісторыя.", "Тэкст «у двукоссі»."]
     assert snapshot_body("Гарады Беларусі\n") == []
+
+
+# A page with lists, an indented line, a line without a stop, nested and empty sections, as
+# WikiExtractor extracts it: lists and indents dropped, headings as "Heading." only where text
+# follows, text lines unchanged (no stop added).
+LIST_PAGE = "\n".join([
+    "'''Нёман''' — рака ў [[Беларусь|Беларусі]] і Літве.",
+    "Даўжыня ракі — 937 км",
+    "",
+    "== Прытокі ==",
+    "Галоўныя прытокі:",
+    "* Шчара",
+    "* [[Вілія]]",
+    "# Гародня",
+    ": Заўвага пра прытокі.",
+    "",
+    "== Гарады ==",
+    "=== На беразе ===",
+    "Гродна стаіць на Нёмане.",
+    "",
+    "== Гл. таксама ==",
+    "* [[Свіслач]]",
+    "",
+    "[[Катэгорыя:Рэкі Беларусі]]",
+])  # fmt: skip
+LIST_PAGE_LINES = [
+    "Нёман — рака ў Беларусі і Літве.",
+    "Даўжыня ракі — 937 км",
+    "Прытокі.",
+    "Галоўныя прытокі:",
+    "Гарады.",
+    "На беразе.",
+    "Гродна стаіць на Нёмане.",
+]
+
+
+def snapshot_text(wikitext: str) -> str:
+    """The page as the ``wikimedia/wikipedia`` build renders it: each section's ``strip_code``,
+    stripped, sections joined by a blank line, category links left as their bare names."""
+    sections = mwparserfromhell.parse(wikitext).get_sections(flat=True, include_lead=True, include_headings=True)
+    return "\n\n".join(section.strip_code().strip() for section in sections).replace("Катэгорыя:", "")
+
+
+def test_a_page_with_lists_is_extracted_as_wikiextractor_does_from_both_sources():
+    hidden = frozenset({"file", "image", "media", "category", "катэгорыя"})
+    assert wikitext_to_lines(LIST_PAGE, hidden) == LIST_PAGE_LINES
+    text = snapshot_text(LIST_PAGE)
+    # the snapshot keeps the list items (marker stripped, space kept) and the category name
+    assert " Шчара\n Вілія\n Гародня\n Заўвага пра прытокі." in text and text.endswith("Рэкі Беларусі")
+    assert snapshot_body(text) == LIST_PAGE_LINES
 
 
 def test_snapshot_shards_are_read_as_articles():

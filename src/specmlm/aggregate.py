@@ -2,7 +2,9 @@
 
 Significance follows the paper's analysis script (PAPER §8): per task and view, the best-mean
 variant against every other by a one-sided one-sample t-test on the seed-paired differences,
-significant when p < 0.05 / 3 (Bonferroni over the three tasks).
+significant when p < 0.05 / 3 (Bonferroni over the three tasks). The Avg row is marked the
+same way on the pooled scores: each (language, seed) pair is one paired observation, as the
+released script pooled language × seed scores.
 """
 
 from __future__ import annotations
@@ -38,9 +40,9 @@ def read_scores(paths: Iterable[str | Path]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["task", "view", "variant", "seed", "score"])
 
 
-def _significance(scores: pd.DataFrame) -> dict[str, tuple[str, float | None]]:
-    """Marker and p-value per variant of one task and view."""
-    by_variant = scores.pivot_table(index="seed", columns="variant", values="score")
+def _significance(scores: pd.DataFrame, unit: tuple[str, ...] = ("seed",)) -> dict[str, tuple[str, float | None]]:
+    """Marker and p-value per variant; runs with equal ``unit`` columns are one paired observation."""
+    by_variant = scores.pivot_table(index=list(unit), columns="variant", values="score")
     means = by_variant.mean()
     best = means.idxmax()
     result: dict[str, tuple[str, float | None]] = {best: ("!", None)}
@@ -78,6 +80,8 @@ def task_table(scores: pd.DataFrame, task: str, views: dict[str, dict[str, Any]]
     table = pd.DataFrame(rows, columns=COLUMNS)
     averages = []
     paper_views = [v for v in LANGS[task]]
+    pooled = scores[scores["view"].isin(paper_views)]
+    pooled_marks = _significance(pooled, ("view", "seed")) if not pooled.empty else {}
     for variant, group in table[table["view"].isin(paper_views)].groupby("variant", sort=False):
         pubs = [published(task, v, variant)[0] for v in paper_views]
         complete = set(group["view"]) == set(paper_views)
@@ -85,7 +89,8 @@ def task_table(scores: pd.DataFrame, task: str, views: dict[str, dict[str, Any]]
             "task": task, "view": "avg" if complete else f"avg({len(group)} of {len(paper_views)})", "language": "", "variant": variant,
             "metric": METRIC[task], "n_seeds": int(group["n_seeds"].min()), "mean": round(float(group["mean"].mean()), 2),
             "std": None, "published_mean": round(float(np.mean(pubs)), 2) if complete else None, "published_std": None,
-            "diff": round(float(group["mean"].mean() - np.mean(pubs)), 2) if complete else None, "marker": "", "p_value": None,
+            "diff": round(float(group["mean"].mean() - np.mean(pubs)), 2) if complete else None,
+            "marker": pooled_marks[variant][0], "p_value": pooled_marks[variant][1],
         })
     if averages:
         table = pd.concat([table, pd.DataFrame(averages, columns=COLUMNS)], ignore_index=True)
@@ -118,5 +123,5 @@ def to_markdown(table: pd.DataFrame) -> str:
     lines.append("")
     lines.append(f"Test {metric} in percent: mean ± sample std over seed sets; the paper's number in brackets. "
                  "`!` best in its row, `*` not significantly worse, `-` significantly worse "
-                 f"(one-sided paired t-test, p < 0.05/3), `?` too few seeds to test.")
+                 f"(one-sided paired t-test, p < 0.05/3; on the avg row over language × seed pairs), `?` too few seeds to test.")
     return "\n".join(lines) + "\n"

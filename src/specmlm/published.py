@@ -72,3 +72,56 @@ PUBLISHED = _build()
 def published(task: str, view: str, variant: str) -> tuple[float | None, float | None]:
     """The paper's (mean, std) for a cell, ``None`` where the paper has no such number."""
     return PUBLISHED.get((task, view, variant)), _STD.get((task, view, variant))
+
+
+# PAPER §11: held-out MLM loss of each pretrained model. Per view: mBERT's loss before any
+# adaptation, then (epoch, loss) for the LAPT and VA checkpoints the paper kept, and RoBERTa's
+# loss at epoch 20 (its last). ug-Latn VA is the 8-epoch log's best (PAPER §11 footnote).
+_SELECTION = {
+    # view: (mBERT start loss, LAPT (epoch, loss), VA (epoch, loss), RoBERTa loss at epoch 20)
+    "be": (1.6133, (2, 1.0182), (2, 1.2148), 3.3137),
+    "bg": (1.8401, (2, 1.1133), (4, 1.3705), 2.8881),
+    "ga": (2.5414, (4, 1.1144), (5, 1.0780), 2.8470),
+    "mhr": (4.8685, (3, 1.1097), (3, 1.1723), 3.3487),
+    "mhr-Latn": (None, (3, 1.2374), (4, 1.1088), 3.2957),
+    "mt": (5.2126, (3, 0.9414), (4, 0.9966), 3.1299),
+    "ug": (4.2168, (3, 0.8872), (5, 0.8590), 4.3403),
+    "ug-Latn": (None, (3, 1.2539), (5, 1.6950), 4.4993),
+    "ur": (2.1924, (2, 1.5152), (6, 1.5851), 2.9676),
+    "vi": (2.1212, (2, 1.4518), (2, 1.4927), 2.2654),
+    "wo": (5.7658, (5, 1.8882), (5, 2.2841), 4.5327),
+}
+ROBERTA_EPOCH = 20
+
+
+def _build_selection() -> dict[tuple[str, str], tuple[float | None, int, float]]:
+    table: dict[tuple[str, str], tuple[float | None, int, float]] = {}
+    for view, (start, lapt, va, roberta) in _SELECTION.items():
+        table[(view, "lapt")] = (start, *lapt)
+        table[(view, "va")] = (None, *va)
+        table[(view, "roberta")] = (None, ROBERTA_EPOCH, roberta)
+    return table
+
+
+PUBLISHED_SELECTION = _build_selection()
+
+
+def published_selection(view: str, variant: str) -> tuple[float | None, int | None, float | None]:
+    """The paper's (starting loss, epoch, held-out loss) for a pretrained model; ``None`` where it has none.
+
+    The epoch is the checkpoint the paper kept for LAPT and VA, and epoch 20 for RoBERTa, whose
+    loss the paper gives only there. The starting loss is mBERT's before LAPT (LAPT rows only).
+    """
+    return PUBLISHED_SELECTION.get((view, variant), (None, None, None))
+
+
+# PAPER §4.6: the sizes the paper's unlabelled corpora are known or inferred to have, per split
+# (lines; whitespace tokens where known). mhr and ug come from their Latin views' valid splits
+# (same text, transliterated); ga, mt and vi from Chau et al. 2020's released corpora.
+CORPUS_SIZE_HINTS: dict[str, dict[str, dict[str, int]]] = {
+    "ga": {"valid": {"lines": 25_697, "tokens": 459_000}},
+    "mt": {"valid": {"lines": 6_345, "tokens": 107_000}},
+    "vi": {"test": {"lines": 31_419, "tokens": 683_000}},
+    "mhr": {"valid": {"lines": 5_473}},
+    "ug": {"valid": {"lines": 15_758}},
+}

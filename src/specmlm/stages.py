@@ -6,17 +6,19 @@ that stage (and what depends on them) run again.
 """
 
 VERSIONS: dict[str, int] = {
-    "fetch": 1,
+    "fetch_ud": 1,
+    "fetch_ner": 1,
+    "fetch_text": 2,
     "prepare": 2,
     "transliterate": 1,
     "tokenizer": 1,
-    "tokstats": 1,
+    "tokstats": 2,
     "base_model": 1,
     "vocab": 1,
     "pretrain": 2,
     "fasttext": 1,
     "finetune": 2,
-    "aggregate": 1,
+    "aggregate": 2,
 }
 
 RUN_ONLY: dict[str, tuple[str, ...]] = {

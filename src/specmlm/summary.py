@@ -9,9 +9,10 @@ gain is the difference of two such averages (PAPER §10.5's +1.12 is 92.28 − 9
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -184,9 +185,20 @@ def missing_cells(tables: dict[str, pd.DataFrame], expected_runs: Iterable[str])
             for (t, v, x), n in expected.items() if present.get((t, v, x), 0) < n]
 
 
+def corpus_sizes(reports: Mapping[str, str | Path]) -> list[dict[str, Any]]:
+    """Per language: the prepared corpus's split sizes and its check against PAPER §4.6."""
+    rows = []
+    for language, path in reports.items():
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+        rows.append({"language": language, **{split: report[split] for split in ("train", "valid", "test")},
+                     "check": report["size_check"]})
+    return rows
+
+
 def summarize(tables: dict[str, pd.DataFrame], config: dict[str, Any],
-              expected_runs: Iterable[str] | None) -> dict[str, Any]:
-    """Every number of the summary, by task, computed from ``tables``."""
+              expected_runs: Iterable[str] | None,
+              corpus_reports: Mapping[str, str | Path] | None = None) -> dict[str, Any]:
+    """Every number of the summary, by task, computed from ``tables`` (and the corpus reports)."""
     info = view_info(config)
     steps = comparisons(config)
     runs = None if expected_runs is None else list(expected_runs)
@@ -211,6 +223,7 @@ def summarize(tables: dict[str, pd.DataFrame], config: dict[str, Any],
         "absent": [t for t in config["study"]["tasks"] if t not in tasks],
         "missing": None if runs is None else missing_cells(tables, runs),
         "expected": None if runs is None else len(runs),
+        "corpora": None if corpus_reports is None else corpus_sizes(corpus_reports),
     }
 
 
@@ -308,6 +321,9 @@ def render(summary: dict[str, Any], tables_dir: str | Path) -> str:
              "gains are differences of those means in percentage points. The paper's numbers beside them come "
              "from the same tables' `published_mean` column (PAPER §10) over the same views; averages are over "
              "the paper's eight languages per task, never the transliterated views.", ""]
+    warnings = [row["check"]["warning"] for row in summary.get("corpora") or [] if "warning" in row["check"]]
+    if warnings:
+        lines += ["**Warnings**", "", *[f"- {warning}" for warning in warnings], ""]
     if summary["absent"]:
         lines += [f"No table yet for: {', '.join(summary['absent'])}.", ""]
     lines += ["## Average gains", "", FINDINGS["average"], ""]
@@ -338,8 +354,29 @@ def render(summary: dict[str, Any], tables_dir: str | Path) -> str:
     found_disagreements = disagreements(summary)
     lines += ["## Where this run disagrees with the paper", ""]
     lines += [f"- {line}" for line in found_disagreements] or ["No sign differences and no other best variant."]
-    lines += ["", *_coverage(summary)]
+    lines += ["", *_corpora(summary), *_coverage(summary)]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+CORPUS_STATUS = {"ok": "within the tolerance", "far_off": "**far off**", "no_hint": "no size in the paper",
+                 "local": "local corpus, not compared"}
+
+
+def _corpora(summary: dict[str, Any]) -> list[str]:
+    if summary.get("corpora") is None:
+        return []
+    rows = summary["corpora"]
+    tolerance = rows[0]["check"]["tolerance"] if rows else None
+    lines = ["## Unlabelled corpora", "",
+             f"Prepared split sizes (lines / whitespace tokens) against PAPER §4.6's sizes, which hold for the paper's "
+             f"Wikipedia corpora; a split beyond a factor of {tolerance:g} either way is far off." if rows else
+             "No unlabelled corpus in this study.", ""]
+    cells = []
+    for row in rows:
+        paper = ", ".join(f"{c['split']} {c['paper']:,} {c['measure']} (x{c['ratio']:g} here)" for c in row["check"]["checks"])
+        cells.append([row["language"], *(f"{row[s]['lines']:,} / {row[s]['tokens']:,}" for s in ("train", "valid", "test")),
+                      paper or "–", CORPUS_STATUS[row["check"]["status"]]])
+    return lines + (_table(["language", "train", "valid", "test", "paper", "check"], cells) if cells else [])
 
 
 def _coverage(summary: dict[str, Any]) -> list[str]:
@@ -363,8 +400,10 @@ def _coverage(summary: dict[str, Any]) -> list[str]:
 
 
 def write_summary(tables_dir: str | Path, config: dict[str, Any], out_path: str | Path,
-                  expected_runs: list[str] | None = None) -> dict[str, Any]:
-    """Write ``out_path`` (``results/README.md``) from the tables; return the numbers it states."""
-    summary = summarize(read_tables(tables_dir), config, expected_runs)
+                  expected_runs: list[str] | None = None,
+                  corpus_reports: Mapping[str, str | Path] | None = None) -> dict[str, Any]:
+    """Write ``out_path`` (``results/README.md``) from the tables and each language's corpus
+    ``report.json`` (language -> path); return the numbers it states."""
+    summary = summarize(read_tables(tables_dir), config, expected_runs, corpus_reports)
     write_text(out_path, render(summary, tables_dir))
     return summary

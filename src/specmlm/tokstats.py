@@ -4,7 +4,11 @@ The paper explains VA's gains by how badly mBERT's vocabulary covers a language,
 numbers are measured the same way for every tokeniser (mBERT, VA-augmented, monolingual BPE,
 SentencePiece models added as variants). A word is a whitespace token. Fertility, continuation
 and UNK proportions come from encoding whole lines (what a model sees); the words-with-UNK
-proportion from encoding each word alone, as the paper defines it. Raw counts are returned
+proportion from encoding each word alone, as the paper defines it. The paper's "token-level"
+variants of the first three (``word_*``) encode each word alone too: for WordPiece and
+SentencePiece they equal the line figures, for byte-level BPE they differ, as a word alone
+carries no ``Ġ`` and its first piece is line-initial, so it never counts as a continuation
+(PAPER §9). Raw counts are returned
 beside the proportions so that pooled figures (over splits, languages, groups) are ratios of
 summed counts rather than means of ratios.
 
@@ -41,8 +45,8 @@ MBERT_SETTINGS = {"do_lower_case": False, "strip_accents": False, "tokenize_chin
 MBERT_MAX_LENGTH = 512
 BATCH_LINES = 10_000
 
-COUNT_KEYS = ("words", "subwords", "unk", "words_with_unk", "continuation")
-PROPORTION_KEYS = ("fertility", "continuation_prop", "unk_prop", "wunk_prop")
+COUNT_KEYS = ("words", "subwords", "unk", "words_with_unk", "continuation", "word_subwords", "word_unk", "word_continuation")
+PROPORTION_KEYS = ("fertility", "continuation_prop", "unk_prop", "wunk_prop", "word_fertility", "word_continuation_prop", "word_unk_prop")
 ROW_KEYS = ("dataset", "split", *COUNT_KEYS, *PROPORTION_KEYS)
 
 
@@ -113,9 +117,9 @@ def plain_backend(tokenizer: PreTrainedTokenizerBase) -> Tokenizer:
 
 
 def with_proportions(counts: dict[str, int]) -> dict[str, int | float]:
-    """Add the four proportions to a dict of the five raw counts (also for pooled counts)."""
-    words, subwords = counts["words"], counts["subwords"]
-    if not words or not subwords:
+    """Add the proportions to a dict of the raw counts of ``COUNT_KEYS`` (also for pooled counts)."""
+    words, subwords, word_subwords = counts["words"], counts["subwords"], counts["word_subwords"]
+    if not words or not subwords or not word_subwords:
         raise ValueError("no words to compute tokenisation statistics on")
     return {
         **{key: counts[key] for key in COUNT_KEYS},
@@ -123,6 +127,9 @@ def with_proportions(counts: dict[str, int]) -> dict[str, int | float]:
         "continuation_prop": counts["continuation"] / subwords,
         "unk_prop": counts["unk"] / subwords,
         "wunk_prop": counts["words_with_unk"] / words,
+        "word_fertility": word_subwords / words,
+        "word_continuation_prop": counts["word_continuation"] / word_subwords,
+        "word_unk_prop": counts["word_unk"] / word_subwords,
     }
 
 
@@ -145,7 +152,11 @@ def token_stats(tokenizer: str | Path | PreTrainedTokenizerBase, lines: Iterable
     for start in range(0, len(words), BATCH_LINES):
         batch = words[start : start + BATCH_LINES]
         for word, encoding in zip(batch, backend.encode_batch(batch, add_special_tokens=False), strict=True):
-            counts["words_with_unk"] += word_counts[word] * (unk_id in encoding.ids)
+            times = word_counts[word]
+            counts["words_with_unk"] += times * (unk_id in encoding.ids)
+            counts["word_subwords"] += times * len(encoding.ids)
+            counts["word_unk"] += times * encoding.ids.count(unk_id)
+            counts["word_continuation"] += times * continuations(encoding.tokens)
     return with_proportions(counts)
 
 

@@ -10,8 +10,8 @@ line, the shape WikiExtractor writes):
   follows it);
 - a published extracted snapshot, the Hugging Face dataset ``wikimedia/wikipedia``
   (``{date}.{lang}/train-*.parquet``, columns ``id``, ``title``, ``text``), whose text is
-  already plain and only needs its headings and trailing category names brought into the
-  same shape (:func:`snapshot_body`).
+  already plain but keeps list items, bare headings and trailing category names; they are
+  brought into WikiExtractor's shape by the same rules (:func:`snapshot_body`).
 
 :func:`bert_sentences` then applies the authors' ``wikiextractor_to_bert_format.py`` rules line
 by line, and :func:`write_bert_corpus` writes the documents (optionally a seeded subset under
@@ -196,7 +196,7 @@ def compact(lines: Iterable[str]) -> list[str]:
             headings = {lev: text for lev, text in headings.items() if lev < level}
             headings[level] = title
             continue
-        if line[0] in "*#;:{|" or line[-1] == "}" or (line[0] == "(" and line[-1] == ")") or not line.strip(".-"):
+        if _dropped_by_compact(line):
             continue
         page.extend(text for _, text in sorted(headings.items()) if text)
         headings = {}
@@ -227,21 +227,48 @@ CLOSERS = "\"'»”’)]"
 
 
 def snapshot_body(text: str) -> list[str]:
-    """A snapshot article's lines, brought close to what WikiExtractor writes.
+    """A snapshot article's lines as WikiExtractor writes them.
 
-    The snapshot keeps section headings as bare lines and ends each article with its category
-    names. Lines without a sentence-final mark at the end of the article (the categories,
-    empty trailing sections) are dropped, and one inside the article is a heading, which
-    WikiExtractor writes as ``Heading.``.
+    The snapshot is ``mwparserfromhell``'s ``strip_code`` of each section, stripped, the sections
+    joined by a blank line. So a list item or an indented line keeps the space after its
+    stripped marker (``* item`` gives `` item``), a heading is the bare first line of a block,
+    and the article ends with its category names. WikiExtractor, as the paper ran it, drops
+    list items, indented and preformatted lines, writes a heading as ``Heading.`` (``!`` and
+    ``?`` kept) only when text follows it, and writes every text line unchanged. Here a line
+    that starts with a space is a dropped list or indented line; a line without a
+    sentence-final mark that opens a block (after a blank line, never the lead's first line)
+    is a heading; the lines without a sentence-final mark at the end are the categories. The
+    snapshot has no heading levels, so every heading since the last text line is kept (as
+    WikiExtractor does for nested headings; of two empty sections at one level it keeps the
+    last only).
     """
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    lines = text.split("\n")
     while lines and not _ends_sentence(lines[-1]):
         lines.pop()
-    return [line if _ends_sentence(line) else line + "." for line in lines]
+    page: list[str] = []
+    headings: list[str] = []
+    for index, raw in enumerate(lines):
+        line = raw.strip()
+        if not line or raw[0].isspace():
+            continue
+        if index > 0 and not lines[index - 1].strip() and not _ends_sentence(line):
+            headings.append(line if line[-1] in "!?" else line + ".")
+            continue
+        if _dropped_by_compact(line):
+            continue
+        page.extend(headings)
+        headings = []
+        page.append(line)
+    return page
+
+
+def _dropped_by_compact(line: str) -> bool:
+    """WikiExtractor's residue rule: table and template leftovers, bracketed or dash-only lines."""
+    return line[0] in "*#;:{|" or line[-1] == "}" or (line[0] == "(" and line[-1] == ")") or not line.strip(".-")
 
 
 def _ends_sentence(line: str) -> bool:
-    return line.rstrip(CLOSERS).endswith(SENTENCE_END)
+    return line.strip().rstrip(CLOSERS).endswith(SENTENCE_END)
 
 
 # --- the paper's BERT format -----------------------------------------------------------------

@@ -88,7 +88,7 @@ def fetch_params(dataset):
 
     def params(w):
         entry = {key: value for key, value in language(w)[dataset].items() if key in FETCH_KEYS}
-        return settings("fetch", {"entry": entry, "downloads": config["downloads"], "where": f"languages.{w.lang}.{dataset}"})
+        return settings(f"fetch_{dataset}", {"entry": entry, "downloads": config["downloads"], "where": f"languages.{w.lang}.{dataset}"})
 
     return params
 
@@ -190,6 +190,12 @@ def model_inputs(wildcards):
     return inputs
 
 
+def pretrained_models():
+    """[view, variant, kind] of every masked-LM encoder a run uses (what held-out losses exist for)."""
+    return [[view, variant, STUDY.variant(variant)["kind"]] for view, variant in STUDY.encoders()
+            if STUDY.variant(variant)["kind"] in ("lapt", "va", "scratch")]
+
+
 def model_settings(wildcards):
     spec = STUDY.variant(wildcards.variant)
     section = {"lapt": spec.get("lapt", "lapt"), "va": spec.get("lapt", "lapt"), "scratch": "scratch", "fasttext": "fasttext"}[spec["kind"]]
@@ -258,6 +264,13 @@ def transfer_settings(wildcards):
 
 
 # --- report -------------------------------------------------------------
+
+def corpus_reports():
+    """Language -> the prepare report of each unlabelled corpus some encoder of the study is trained on."""
+    languages = {VIEWS[view].language for view, variant in STUDY.encoders()
+                 if STUDY.variant(variant)["kind"] in ("lapt", "va", "scratch", "fasttext")}
+    return {lang: f"results/data/{lang}/text/report.json" for lang in sorted(languages)}
+
 
 def table_inputs(wildcards=None):
     tables = {task: f"results/tables/{task}.csv" for task in config["study"]["tasks"]}

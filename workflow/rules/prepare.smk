@@ -70,6 +70,7 @@ rule prepare_text:
             {
                 **config["text_defaults"],
                 "format": sources.text_format(language(w)["text"]),
+                "origin": "wikipedia" if "source" in language(w)["text"] else "local",
                 "lines_per_document": language(w)["text"].get("lines_per_document"),
                 "max_train_tokens": language(w)["text"].get("max_train_tokens", config["text_defaults"]["max_train_tokens"]),
             },

@@ -31,11 +31,13 @@ rule plots:
 rule summary:
     input:
         unpack(table_inputs),
+        corpora=list(corpus_reports().values()),
     output:
         report("results/README.md", caption="../report/summary.rst", category="Summary"),
     params:
         settings=lambda w: settings("aggregate", {"languages": config["languages"], "variants": config["variants"], "study": config["study"]}),
         expected=[run.path for run in STUDY.runs],
+        corpora=list(corpus_reports()),
     retries: 0
     conda:
         "../../envs/specmlm.yaml"
@@ -45,3 +47,20 @@ rule summary:
         "results/benchmarks/summary.tsv"
     script:
         "../scripts/summary.py"
+
+
+rule pretraining_table:
+    input:
+        [f"results/models/{view}/{variant}" for view, variant, _ in pretrained_models()],
+    output:
+        report("results/tables/pretraining.csv", caption="../report/pretraining.rst", category="Tables"),
+    params:
+        settings=lambda w: settings("aggregate", {"models": pretrained_models()}),
+    conda:
+        "../../envs/specmlm.yaml"
+    log:
+        "results/logs/pretraining_table.log",
+    benchmark:
+        "results/benchmarks/pretraining_table.tsv"
+    script:
+        "../scripts/pretraining_table.py"

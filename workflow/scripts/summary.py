@@ -8,4 +8,5 @@ from specmlm.summary import write_summary
 
 with stage_log(snakemake.log[0], snakemake.output):
     config = json.loads(snakemake.params.settings)["settings"]
-    write_summary(Path(snakemake.input.tokenization).parent, config, snakemake.output[0], list(snakemake.params.expected))
+    corpora = dict(zip(snakemake.params.corpora, snakemake.input.corpora, strict=True))
+    write_summary(Path(snakemake.input.tokenization).parent, config, snakemake.output[0], list(snakemake.params.expected), corpora)
