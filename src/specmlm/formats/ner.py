@@ -88,10 +88,10 @@ def _check_type(path: str | Path, number: int, kind: str, types: Sequence[str], 
     raise InputError(path, number, f"entity type {kind!r} is not one of the study's types {list(types)}; map it to O with drop_types: [{kind}] in the config")
 
 
-def _check_format(path: str | Path, first_line: int, tokens: list[str], fmt: str) -> None:
+def _check_not_wikiann(path: str | Path, first_line: int, tokens: list[str]) -> None:
     """A WikiAnn file declared ``conll`` keeps every ``en:`` prefix in its tokens: refuse it."""
     prefixes = {match.group(1) if (match := LANG_PREFIX.match(token)) else None for token in tokens}
-    if fmt == "conll" and len(prefixes) == 1 and None not in prefixes:
+    if len(prefixes) == 1 and None not in prefixes:
         raise InputError(path, first_line, f"every token of the first sentence starts with {prefixes.pop() + ':'!r}, the WikiAnn layout; the config declares format: conll, expected format: wikiann")
 
 
@@ -114,6 +114,8 @@ def read_ner(path: str | Path, fmt: str, drop_types: Iterable[str] = (), types: 
 
     def flush() -> None:
         if tokens:
+            if fmt == "conll" and not result.sentences:
+                _check_not_wikiann(path, first_line, tokens)
             fixed, repaired = repair_iob2(tags)
             result.repaired += repaired
             result.sentences.append(NerSentence(list(tokens), fixed))
@@ -122,8 +124,6 @@ def read_ner(path: str | Path, fmt: str, drop_types: Iterable[str] = (), types: 
 
     for number, line in enumerate(read_lines(path), start=1):
         if not line.strip():
-            if not result.sentences and tokens:
-                _check_format(path, first_line, tokens, fmt)
             flush()
             continue
         first_line = first_line or number
@@ -137,8 +137,6 @@ def read_ner(path: str | Path, fmt: str, drop_types: Iterable[str] = (), types: 
                 result.type_lines.setdefault(tag[2:], number)
         tokens.append(token)
         tags.append(tag)
-    if not result.sentences and tokens:
-        _check_format(path, first_line, tokens, fmt)
     flush()
     if not result.sentences:
         raise InputError(path, None, "no sentences found; expected NER lines separated by blank lines")
