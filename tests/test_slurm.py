@@ -276,7 +276,7 @@ def test_failing_rule_is_failed_for_snakemake_and_sacct(slurm: None, tmp_path: P
     records = sacct(run.run_id, len(attempts), since)
     assert {records[slurm_id].state for slurm_id in attempts} == {"FAILED"}
     rule_log = (work / "results/logs/prepare_ud/wo.log").read_text(encoding="utf-8")
-    assert "dev.conllu:5: expected an integer HEAD, found 'x'" in rule_log
+    assert "demo/data/ud/UD_Wolof-WTB/wo_wtb-ud-dev.conllu:5 (config key 'languages.wo.ud.files.dev'): expected an integer HEAD (ASCII digits), found 'x'" in rule_log
     assert not (work / "results/data/wo/ud").exists() or not any((work / "results/data/wo/ud").iterdir())
 
 
