@@ -15,7 +15,7 @@ from typing import Any
 
 from specmlm.errors import InputError
 from specmlm.formats.conllu import pos_tags, read_conllu, task_view, write_conllu
-from specmlm.formats.ner import NerFile, read_ner, read_prepared_ner, write_ner
+from specmlm.formats.ner import TYPES, NerFile, read_ner, read_prepared_ner, write_ner
 from specmlm.formats.text import Document, read_documents, read_lines, write_documents
 
 SPLITS = ("train", "dev", "test")
@@ -67,7 +67,7 @@ def prepare_ner(raw: dict[str, str | Path], fmt: str, out_dir: str | Path, drop_
     The report records each split's tag set, so a reader sees which classes were scored.
     """
     out = Path(out_dir)
-    files = {split: read_ner(raw[split], fmt, drop_types) for split in SPLITS}
+    files = {split: read_ner(raw[split], fmt, drop_types, TYPES) for split in SPLITS}
     _check_split_types(raw, files)
     report: dict[str, Any] = {}
     for split, parsed in files.items():

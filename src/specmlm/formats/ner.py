@@ -75,12 +75,12 @@ def _split_line(path: str | Path, number: int, line: str, fmt: str) -> tuple[str
     return token, tag
 
 
-def _check_type(path: str | Path, number: int, kind: str, types: Sequence[str], drop: set[str], seen: dict[str, tuple[str, int]]) -> None:
-    """One spelling per type, and only the study's types (or those the config drops)."""
+def _check_type(path: str | Path, number: int, kind: str, types: Sequence[str] | None, drop: set[str], seen: dict[str, tuple[str, int]]) -> None:
+    """One spelling per type, and only ``types`` (or those the config drops) when given."""
     spelling, first = seen.setdefault(kind.upper(), (kind, number))
     if spelling != kind:
         raise InputError(path, number, f"entity type {kind!r} differs only in case from {spelling!r} (line {first}); expected one spelling per type")
-    if kind in types or kind in drop:
+    if types is None or kind in types or kind in drop:
         return
     alike = [name for name in (*types, *drop) if name.upper() == kind.upper()]
     if alike:
@@ -95,13 +95,13 @@ def _check_not_wikiann(path: str | Path, first_line: int, tokens: list[str]) -> 
         raise InputError(path, first_line, f"every token of the first sentence starts with {prefixes.pop() + ':'!r}, the WikiAnn layout; the config declares format: conll, expected format: wikiann")
 
 
-def read_ner(path: str | Path, fmt: str, drop_types: Iterable[str] = (), types: Sequence[str] = TYPES) -> NerFile:
+def read_ner(path: str | Path, fmt: str, drop_types: Iterable[str] = (), types: Sequence[str] | None = None) -> NerFile:
     """Read a NER file of format ``wikiann`` or ``conll``.
 
-    ``drop_types`` maps entity types outside the study's label set ``types`` (MasakhaNER's
-    DATE, say) to ``O`` so that languages and transfer pairs share one tag set; any other type
-    outside ``types`` is an error, and so is a type spelled in two cases (``B-per`` beside
-    ``B-PER`` would be a new class).
+    ``drop_types`` maps entity types outside the study's label set (MasakhaNER's DATE, say) to
+    ``O`` so that languages and transfer pairs share one tag set. With ``types`` (the prepare
+    stage passes :data:`TYPES`), any other type is an error. A type spelled in two cases is
+    always one (``B-per`` beside ``B-PER`` would be a new class).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown NER format {fmt!r}; expected one of {FORMATS}")
