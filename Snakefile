@@ -13,6 +13,9 @@ if not workflow.overwrite_configfiles:
 
 
 
+# Every rule but the four training rules (build_base_model, pretrain, finetune,
+# finetune_transfer) says `retries: 0`: their failures are bad inputs or bugs, and a retry
+# prints the same message again. Training retries (SLURM profiles) to get more memory or time.
 include: "workflow/rules/common.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/prepare.smk"

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from specmlm.config import Study, canonical, load, validate
+from specmlm.config import Study, canonical, check_unique_keys, load, validate
 from specmlm.errors import ConfigError
+from tests.workflow_utils import snakemake
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -94,3 +95,82 @@ def test_a_language_is_added_by_config_alone(paper: dict) -> None:
     assert {r.view for r in runs} == {"kk", "kk-Latn"}
     assert {r.task for r in runs} == {"ner"}
     assert len(runs) == 2 * 5 * 5
+
+
+@pytest.fixture
+def demo(monkeypatch: pytest.MonkeyPatch) -> dict:
+    monkeypatch.chdir(REPO)  # the demo's data paths are relative to the repository
+    return load(REPO / "demo" / "config.yaml")
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "message"),
+    [
+        (lambda c: c["study"].update(seeds=[0, 1.0]), "study.seeds.1", "1.0 is not of type 'integer'"),
+        (lambda c: c["seed_sets"][0].update(torch=133.0), "seed_sets.0.torch", "133.0 is not of type 'integer'"),
+        (lambda c: c["text_defaults"]["split"].update(test=0.2), "text_defaults.split", "sum to 1.1; they must sum to 1"),
+        (lambda c: c["study"].update(languages=[]), "study.languages", "[] should be non-empty"),
+        (lambda c: c["study"].update(tasks=[]), "study.tasks", "[] should be non-empty"),
+        (lambda c: c["study"].update(variants=[]), "study.variants", "[] should be non-empty"),
+        (lambda c: (c.pop("transfer"), c["study"].update(languages=["mt"], tasks=["ner"])), "study",
+         "no runs: none of the study's languages (mt) has data for its tasks (ner)"),
+        (lambda c: c["languages"]["wo"]["ud"]["files"].update(train="demo/data/ud/wo-train.conllu"), "languages.wo.ud.files.train",
+         "demo/data/ud/wo-train.conllu does not exist"),
+        (lambda c: c["languages"]["wo"]["text"]["files"].append("file:///nowhere/wo.txt"), "languages.wo.text.files.1",
+         "file:///nowhere/wo.txt does not exist"),
+        (lambda c: c["languages"]["en"]["ner"]["files"].update(dev="en/dev"), "languages.en.ner.files.dev", "en/dev does not exist"),
+        (lambda c: c["base_models"]["mbert"]["build"]["text"].append("demo/data/text/xx.txt"), "base_models.mbert.build.text.7",
+         "demo/data/text/xx.txt does not exist"),
+        (lambda c: c["base_models"].update(mbert={"source": "./models/mbert"}), "base_models.mbert.source", "./models/mbert does not exist"),
+    ],
+)
+def test_dry_run_checks_name_the_key(demo: dict, edit, key: str, message: str) -> None:
+    config = copy.deepcopy(demo)
+    edit(config)
+    with pytest.raises(ConfigError) as err:
+        validate(config)
+    assert err.value.key == key
+    assert message in str(err.value)
+
+
+def test_a_missing_file_of_a_language_outside_the_study_is_no_error(demo: dict) -> None:
+    config = copy.deepcopy(demo)
+    config["languages"]["en"]["ner"]["files"]["dev"] = "en/dev"
+    config.pop("transfer")
+    validate(config)
+
+
+def test_duplicate_keys_name_the_key_the_file_and_both_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "extra.yaml").write_text(
+        "study:\n  seeds: [0]\nlanguages:\n  mt:\n    text: {format: bert}\n  wo: {}\n  mt:\n    name: Maltese\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        check_unique_keys("extra.yaml")
+    assert str(err.value) == ("config key 'languages.mt': appears twice in extra.yaml (lines 4 and 7); "
+                              "YAML keeps only the last, so the first would be ignored")
+    (tmp_path / "list.yaml").write_text("seed_sets:\n  - {numpy: 1, torch: 2, numpy: 3}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"'seed_sets.0.numpy': appears twice in list.yaml \(lines 2 and 2\)"):
+        check_unique_keys(tmp_path / "list.yaml")
+    check_unique_keys(REPO / "config.yaml")
+    check_unique_keys(REPO / "demo" / "config.yaml")
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda text: text.replace("  seeds: [0, 1]\n", "  seeds: [0, 1]\n  seeds: [0]\n"),
+         "config key 'study.seeds': appears twice in bad.yaml (lines 16 and 17); YAML keeps only the last, so the first would be ignored"),
+        (lambda text: text.replace("seeds: [0, 1]", "seeds: [0, 1.0]"), "config key 'study.seeds.1': 1.0 is not of type 'integer'"),
+        (lambda text: text.replace("test: 0.1}", "test: 0.2}"), "config key 'text_defaults.split': train + valid + test sum to 1.1; they must sum to 1"),
+        (lambda text: text.replace("wo/bible-corpus_Wolof-NT.verses.txt", "wo/bible.txt"),
+         "config key 'languages.wo.text.files.0': demo/data/text/wo/bible.txt does not exist"),
+    ],
+)
+def test_snakemake_dry_run_reports_a_config_error_in_one_line(tmp_path: Path, edit, message: str) -> None:
+    (tmp_path / "demo").symlink_to(REPO / "demo")
+    (tmp_path / "bad.yaml").write_text(edit((REPO / "demo" / "config.yaml").read_text(encoding="utf-8")), encoding="utf-8")
+    result = snakemake(tmp_path, "-s", str(REPO / "Snakefile"), "-n", "--configfile", "bad.yaml", check=False)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "results").exists()

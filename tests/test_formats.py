@@ -47,7 +47,7 @@ def test_conllu_round_trip_is_exact_and_multiword_tokens_stay_out_of_the_task_vi
     ("text", "line", "expected"),
     [
         (GOOD.replace("2\tdom\tdom\tNOUN\t_\t_\t0\troot\t_\t_", "2\tdom\tdom\tNOUN\t_\t0\troot\t_\t_"), 4, "expected 10 tab-separated columns, found 9"),
-        (GOOD.replace("\t2\tdet", "\tx\tdet"), 3, "expected an integer HEAD, found 'x'"),
+        (GOOD.replace("\t2\tdet", "\tx\tdet"), 3, "expected an integer HEAD (ASCII digits), found 'x'"),
         (GOOD.replace("\t2\tdet", "\t7\tdet"), 3, "HEAD 7 is out of range"),
         (GOOD.replace("\t0\troot", "\t1\troot"), 1, "expected exactly one root (HEAD 0), found 0"),
         (GOOD.replace("2\tdom", "3\tdom"), 4, "expected word ID 2, found 3"),

@@ -76,6 +76,18 @@ def test_network_rules_run_on_the_submit_host() -> None:
     assert fetchers and fetchers <= local_rules()
 
 
+def test_only_rules_that_retry_scale_with_attempt() -> None:
+    """Rules that read input say `retries: 0` (a bad input fails the same way again); only the
+    training rules retry, and only their sizes grow with `attempt`."""
+    rules = rule_blocks()
+    retried = {name for name, text in rules.items() if not re.search(r"^\s+retries: 0$", text, re.M)} - {"all"}
+    assert retried == {"build_base_model", "pretrain", "finetune", "finetune_transfer"}
+    for profile in (PROFILE, TEST_PROFILE):
+        assert not any("attempt" in str(value) for value in profile["default-resources"].values())
+        for rule, resources in profile["set-resources"].items():
+            assert any("attempt" in str(value) for value in resources.values()) == (rule in retried), rule
+
+
 def test_test_profile_is_the_user_profile_resized() -> None:
     """slurm-test differs only in sizes, status intervals, kept logs and the test account."""
     test_only = {"slurm-init-seconds-before-status-checks", "slurm-keep-successful-logs"}
@@ -260,11 +272,11 @@ def test_failing_rule_is_failed_for_snakemake_and_sacct(slurm: None, tmp_path: P
     assert run.returncode != 0
     assert "Error in rule prepare_ud" in run.output, run.tail()
     attempts = [slurm_id for _, slurm_id, slurm_log in run.submitted if "rule_prepare_ud" in slurm_log]
-    assert len(attempts) == 1 + PROFILE["retries"], run.tail()
+    assert len(attempts) == 1, run.tail()  # `retries: 0`: a bad input fails once, not 1 + retries times
     records = sacct(run.run_id, len(attempts), since)
     assert {records[slurm_id].state for slurm_id in attempts} == {"FAILED"}
     rule_log = (work / "results/logs/prepare_ud/wo.log").read_text(encoding="utf-8")
-    assert "dev.conllu:5: expected an integer HEAD, found 'x'" in rule_log
+    assert "demo/data/ud/UD_Wolof-WTB/wo_wtb-ud-dev.conllu:5 (config key 'languages.wo.ud.files.dev'): expected an integer HEAD (ASCII digits), found 'x'" in rule_log
     assert not (work / "results/data/wo/ud").exists() or not any((work / "results/data/wo/ud").iterdir())
 
 

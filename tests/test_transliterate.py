@@ -214,7 +214,7 @@ def test_transliterate_view_with_parts_absent_and_bad_targets(tmp_path: Path) ->
 
 
 def test_transliterate_view_writes_nothing_when_an_input_is_bad(ug_view: Path, tmp_path: Path) -> None:
-    (ug_view / "text" / "valid.txt").write_bytes(b"\xff\xfe broken\n")
+    (ug_view / "text" / "valid.txt").write_bytes(b"\xe9 broken\n")
     with pytest.raises(InputError, match="valid.txt:1: invalid UTF-8"):
         transliterate_view(ug_view, tmp_path / "out", paper_ug())
     assert not (tmp_path / "out").exists()

@@ -54,3 +54,13 @@ def planned_jobs(dry_run_output: str) -> dict[str, int]:
 
 def planned_outputs(dry_run_output: str) -> list[str]:
     return re.findall(r"^\s+output: (.+)$", dry_run_output, flags=re.M)
+
+
+def planned_job_set(dry_run_output: str) -> set[tuple[str, str]]:
+    """Every job ``snakemake -n`` plans, as (rule, wildcards): ``("fetch_ud", "lang=wo")``."""
+    jobs = set()
+    for block in re.split(r"^(?:local)?rule ", dry_run_output, flags=re.M)[1:]:
+        name = block.split(":", 1)[0]
+        wildcards = re.search(r"^\s+wildcards: (.+)$", block, flags=re.M)
+        jobs.add((name, wildcards.group(1) if wildcards else ""))
+    return jobs

@@ -7,6 +7,8 @@ SLURM job re-parses the workflow, and a slow import here is paid hundreds of tim
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from specmlm import tracked
 from specmlm.errors import ConfigError
 from specmlm.stages import RUN_ONLY
 
@@ -28,18 +31,66 @@ def _dotted(path: Any) -> str:
     return ".".join(str(part) for part in path) or "<root>"
 
 
-def validate(config: dict[str, Any], schema_path: Path = SCHEMA_PATH) -> None:
-    """Check ``config`` against the schema and the cross-references the schema cannot express.
+# JSON Schema's "integer" accepts 1.0; a seed or a count written 1.0 is a typo to refuse, not round.
+_STRICT_TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool))
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=_STRICT_TYPES)
 
-    The first error found is raised as a :class:`ConfigError` naming its dotted key.
+
+def validate(config: dict[str, Any], configfiles: Sequence[str | Path] = (), schema_path: Path = SCHEMA_PATH) -> None:
+    """Check everything about a config that can be known without running a job.
+
+    ``configfiles`` are the files it was merged from, re-read for duplicate keys (a YAML loader
+    keeps the last of two, silently). Then the schema, the cross-references it cannot express,
+    the text split, that the study has runs, and that every local file it reads exists (paths
+    are relative to the working directory). The first error found is raised as a
+    :class:`ConfigError` naming its dotted key.
     """
+    for path in configfiles:
+        check_unique_keys(path)
     schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if errors:
         error = errors[-1] if errors[-1].validator != "oneOf" else errors[0]
         raise ConfigError(_dotted(error.absolute_path), error.message)
     _check_references(config)
+    _check_split(config)
+    _check_not_empty(config)
+    _check_local_files(config)
+
+
+def check_unique_keys(path: str | Path) -> None:
+    """Refuse a config file in which one mapping holds the same key twice."""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{_shown(path)}:{mark.line + 1}" if mark else _shown(path)
+        raise ConfigError("<root>", f"{where}: not valid YAML: {getattr(err, 'problem', err)}") from None
+    stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())] if root is not None else []
+    while stack:
+        node, at = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            stack += [(item, (*at, str(i))) for i, item in enumerate(node.value)]
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                name = str(key.value)
+                if name in first:
+                    raise ConfigError(_dotted((*at, name)), f"appears twice in {_shown(path)} (lines {first[name]} and "
+                                      f"{key.start_mark.line + 1}); YAML keeps only the last, so the first would be ignored")
+                first[name] = key.start_mark.line + 1
+                stack.append((value, (*at, name)))
+
+
+def _shown(path: str | Path) -> str:
+    """A config file's path relative to the working directory when it lies below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _check_references(config: dict[str, Any]) -> None:
@@ -85,6 +136,40 @@ def _check_references(config: dict[str, Any]) -> None:
             views.add(view)
 
 
+def _check_split(config: dict[str, Any]) -> None:
+    split = config["text_defaults"]["split"]
+    total = sum(split.values())
+    if not math.isclose(total, 1.0, abs_tol=1e-9):
+        raise ConfigError("text_defaults.split", f"train + valid + test sum to {total:g}; they must sum to 1")
+
+
+def _check_not_empty(config: dict[str, Any]) -> None:
+    study = Study(config)
+    if not study.runs and not study.transfer_runs:
+        tasks = ", ".join(config["study"]["tasks"])
+        raise ConfigError("study", f"no runs: none of the study's languages ({', '.join(study.languages)}) has data for its tasks ({tasks})")
+
+
+def used_languages(config: dict[str, Any]) -> list[str]:
+    """The languages whose data some job reads: the study's, and the transfer sources."""
+    sources = config.get("transfer", {}).get("sources", [])
+    return list(dict.fromkeys([*Study(config).languages, *sources]))
+
+
+def used_base_models(config: dict[str, Any]) -> list[str]:
+    variants = [*config["study"]["variants"], *config.get("transfer", {}).get("variants", [])]
+    return sorted({config["variants"][v]["base"] for v in variants if "base" in config["variants"][v]})
+
+
+def _check_local_files(config: dict[str, Any]) -> None:
+    used = [f"languages.{lang}" for lang in used_languages(config)] + [f"base_models.{b}" for b in used_base_models(config)]
+    files = tracked.local_files(config)
+    for prefix in used:
+        for local in tracked.under(files, prefix):
+            if not local.path.exists():
+                raise ConfigError(local.key, f"{local.written} does not exist (relative paths start at the working directory, {Path.cwd()})")
+
+
 def _check_transfer(config: dict[str, Any]) -> None:
     transfer = config.get("transfer")
     if not transfer:
@@ -109,7 +194,7 @@ def load(path: str | Path) -> dict[str, Any]:
     config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(config, dict):
         raise ConfigError("<root>", f"{path} does not hold a mapping")
-    validate(config)
+    validate(config, [path])
     return config
 
 

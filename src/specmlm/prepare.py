@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from specmlm.errors import InputError
-from specmlm.formats.conllu import read_conllu, task_view, write_conllu
-from specmlm.formats.ner import read_ner, read_prepared_ner, write_ner
+from specmlm.formats.conllu import pos_tags, read_conllu, task_view, write_conllu
+from specmlm.formats.ner import TYPES, NerFile, read_ner, read_prepared_ner, write_ner
 from specmlm.formats.text import Document, read_documents, read_lines, write_documents
 
 SPLITS = ("train", "dev", "test")
@@ -23,11 +23,22 @@ TEXT_SPLITS = ("train", "valid", "test")
 WHITESPACE = re.compile(r"\s+")
 
 
-def prepare_ud(raw: dict[str, str | Path], out_dir: str | Path) -> dict[str, Any]:
-    """Validate each treebank split and copy it losslessly into the view's ``ud/`` folder."""
+def prepare_ud(raw: dict[str, str | Path], out_dir: str | Path, pos_column: str | None = None) -> dict[str, Any]:
+    """Validate each treebank split and copy it losslessly into the view's ``ud/`` folder.
+
+    With ``pos_column`` (the config's ``pos_column``), its train split must carry at least two
+    distinct tags: a column of ``_`` would train a tagger on one class and report its accuracy.
+    """
     out = Path(out_dir)
     report: dict[str, Any] = {}
     treebanks = {split: read_conllu(raw[split]) for split in SPLITS}
+    if pos_column is not None:
+        tags = pos_tags(treebanks["train"], pos_column)
+        if len(tags) < 2:
+            raise InputError(
+                raw["train"], None,
+                f"the {pos_column.upper()} column (pos_column: {pos_column}) holds only {sorted(tags)} in train; expected at least two distinct tags",
+            )
     for split, sentences in treebanks.items():
         write_conllu(out / f"{split}.conllu", sentences)
         views = [task_view(s) for s in sentences]
@@ -39,10 +50,25 @@ def prepare_ud(raw: dict[str, str | Path], out_dir: str | Path) -> dict[str, Any
     return report
 
 
+def _check_split_types(raw: dict[str, str | Path], files: dict[str, NerFile]) -> None:
+    """Every type of dev and test occurs in train (a model cannot learn what it never sees), in
+    the same spelling."""
+    train = {kind.upper(): kind for kind in files["train"].type_lines}
+    for split in SPLITS[1:]:
+        for kind, line in files[split].type_lines.items():
+            if train.get(kind.upper()) != kind:
+                found = f"it is spelled {train[kind.upper()]!r} in train" if kind.upper() in train else "it never occurs in train"
+                raise InputError(raw[split], line, f"entity type {kind!r} occurs in {split} but {found}; expected the train split's types {sorted(train.values())}")
+
+
 def prepare_ner(raw: dict[str, str | Path], fmt: str, out_dir: str | Path, drop_types: Sequence[str] = (), max_sentences: int | None = None) -> dict[str, Any]:
-    """Read each NER split in its source format and write the study's ``token<TAB>tag`` files."""
+    """Read each NER split in its source format and write the study's ``token<TAB>tag`` files.
+
+    The report records each split's tag set, so a reader sees which classes were scored.
+    """
     out = Path(out_dir)
-    files = {split: read_ner(raw[split], fmt, drop_types) for split in SPLITS}
+    files = {split: read_ner(raw[split], fmt, drop_types, TYPES) for split in SPLITS}
+    _check_split_types(raw, files)
     report: dict[str, Any] = {}
     for split, parsed in files.items():
         sentences = parsed.sentences[:max_sentences] if max_sentences else parsed.sentences
@@ -53,6 +79,7 @@ def prepare_ner(raw: dict[str, str | Path], fmt: str, out_dir: str | Path, drop_
             "entities": sum(t.startswith("B-") for s in sentences for t in s.tags),
             "iob2_repaired": parsed.repaired,
             "dropped_types": parsed.dropped_types,
+            "tags": sorted({tag for s in sentences for tag in s.tags}),
         }
     return report
 

@@ -9,7 +9,7 @@ VERSIONS: dict[str, int] = {
     "fetch_ud": 1,
     "fetch_ner": 1,
     "fetch_text": 2,
-    "prepare": 1,
+    "prepare": 2,
     "transliterate": 1,
     "tokenizer": 1,
     "tokstats": 2,

@@ -1,15 +1,25 @@
 # Config validation, the study grid and the input functions every rule file uses.
 # Import-light on purpose: SLURM jobs re-parse this file (no torch, no transformers here).
 
+import sys
+
 from snakemake.utils import min_version
 
-from specmlm import sources
+from specmlm import sources, tracked
 from specmlm.config import Study, canonical, validate
+from specmlm.errors import ConfigError
 from specmlm.stages import RUN_ONLY, VERSIONS
 
 min_version("9.0")
 
-validate(config)
+# A config mistake is one line naming the key (and file and line), no traceback: Snakemake
+# prints any exception raised here with the frames of this file, so exit with the message.
+try:
+    validate(config, workflow.configfiles)
+except ConfigError as err:
+    sys.exit(str(err))
+
+
 STUDY = Study(config)
 VIEWS = STUDY.views
 
@@ -50,6 +60,21 @@ def prepared_files(view):
              "ner": ["train.tsv", "dev.tsv", "test.tsv"],
              "text": ["train.txt", "valid.txt", "test.txt"]}
     return [f"results/data/{view}/{d}/{n}" for d in view_datasets(view) for n in names[d]]
+
+
+# --- local files ----------------------------------------------------------
+
+LOCAL_FILES = tracked.local_files(config)
+
+
+def local_inputs(*prefixes):
+    """The local files under these config keys, as inputs whose timestamps never rerun a job:
+    their content (local_content, a param) does. Why: src/specmlm/tracked.py."""
+    return [ancient(str(f.path)) for prefix in prefixes for f in tracked.under(LOCAL_FILES, prefix)]
+
+
+def local_content(*prefixes):
+    return canonical([entry for prefix in prefixes for entry in tracked.content(tracked.under(LOCAL_FILES, prefix))])
 
 
 # --- download -----------------------------------------------------------

@@ -1,14 +1,19 @@
 # Download: every raw file of the study, verified and cached, fetched once.
 # These rules need the network, so the SLURM profile runs them on the submit host (localrules).
+# Local `files:` are inputs tracked by content (common.smk, local_inputs/local_content).
 
 localrules: fetch_ud, fetch_ner, fetch_text
 
 
 rule fetch_ud:
+    input:
+        lambda w: local_inputs(f"languages.{w.lang}.ud"),
     output:
         expand("results/raw/{{lang}}/ud/{split}.conllu", split=["train", "dev", "test"]),
     params:
         settings=fetch_params("ud"),
+        content=lambda w: local_content(f"languages.{w.lang}.ud"),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -20,10 +25,14 @@ rule fetch_ud:
 
 
 rule fetch_ner:
+    input:
+        lambda w: local_inputs(f"languages.{w.lang}.ner"),
     output:
         expand("results/raw/{{lang}}/ner/{split}.txt", split=["train", "dev", "test"]),
     params:
         settings=fetch_params("ner"),
+        content=lambda w: local_content(f"languages.{w.lang}.ner"),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -35,10 +44,14 @@ rule fetch_ner:
 
 
 rule fetch_text:
+    input:
+        lambda w: local_inputs(f"languages.{w.lang}.text"),
     output:
         "results/raw/{lang}/text/corpus.txt",
     params:
         settings=fetch_params("text"),
+        content=lambda w: local_content(f"languages.{w.lang}.text"),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:

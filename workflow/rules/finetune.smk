@@ -31,6 +31,7 @@ rule task_table:
         markdown="results/tables/{task}.md",
     params:
         settings=lambda w: settings("aggregate", {"task": w.task, "views": {v: {"language": e.language, "parent": e.parent} for v, e in VIEWS.items()}}),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:

@@ -13,7 +13,8 @@ rule prepare_ud:
         test="results/data/{lang}/ud/test.conllu",
         report="results/data/{lang}/ud/report.json",
     params:
-        settings=lambda w: settings("prepare", {}),
+        settings=lambda w: settings("prepare", {"pos_column": language(w)["ud"]["pos_column"]}),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -43,6 +44,7 @@ rule prepare_ner:
                 "max_sentences": language(w)["ner"].get("max_sentences"),
             },
         ),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -73,6 +75,7 @@ rule prepare_text:
                 "max_train_tokens": language(w)["text"].get("max_train_tokens", config["text_defaults"]["max_train_tokens"]),
             },
         ),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:

@@ -6,12 +6,16 @@ localrules: fetch_base_model
 
 
 rule fetch_base_model:
+    input:
+        lambda w: local_inputs(f"base_models.{w.base}.source"),
     output:
         directory("results/base/{base}"),
     params:
         settings=base_source,
+        content=lambda w: local_content(f"base_models.{w.base}.source"),
     wildcard_constraints:
         base="|".join(FETCHED_BASES),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -25,11 +29,12 @@ rule fetch_base_model:
 rule build_base_model:
     input:
         tokenizer="results/tokenizers/{base}",
-        text=lambda w: config["base_models"][w.base]["build"].get("text", []),
+        local=lambda w: local_inputs(f"base_models.{w.base}.build"),
     output:
         directory("results/base/{base}"),
     params:
         settings=lambda w: settings("base_model", config["base_models"][w.base]),
+        content=lambda w: local_content(f"base_models.{w.base}.build"),
         checkpoints=lambda w: checkpoint_dir("base", w.base),
     wildcard_constraints:
         base="|".join(BUILT_BASES),
@@ -53,6 +58,7 @@ rule vocab:
         directory("results/vocab/{view}/{variant}"),
     params:
         settings=vocab_settings,
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:

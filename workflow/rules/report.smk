@@ -17,6 +17,7 @@ rule plots:
         ),
     params:
         settings=lambda w: settings("aggregate", {"languages": config["languages"], "variants": config["variants"], "study": config["study"]}),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -37,6 +38,7 @@ rule summary:
         settings=lambda w: settings("aggregate", {"languages": config["languages"], "variants": config["variants"], "study": config["study"]}),
         expected=[run.path for run in STUDY.runs],
         corpora=list(corpus_reports()),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:

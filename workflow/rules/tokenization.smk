@@ -6,10 +6,14 @@ localrules: base_tokenizer
 
 
 rule base_tokenizer:
+    input:
+        lambda w: local_inputs(f"base_models.{w.base}.build.vocab", f"base_models.{w.base}.source"),
     output:
         directory("results/tokenizers/{base}"),
     params:
         settings=lambda w: settings("tokenizer", {"entry": config["base_models"][w.base], "downloads": config["downloads"], "where": f"base_models.{w.base}"}),
+        content=lambda w: local_content(f"base_models.{w.base}.build.vocab", f"base_models.{w.base}.source"),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -31,6 +35,7 @@ rule tokstats:
     wildcard_constraints:
         source="base|vocab",
         name="[a-z][a-z0-9_]*",
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -48,6 +53,7 @@ rule tokenization_table:
         report("results/tables/tokenization.csv", caption="../report/tokenization.rst", category="Tables"),
     params:
         settings=lambda w: settings("aggregate", {"views": view_facts()}),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:

@@ -37,6 +37,7 @@ rule transfer_table:
         report("results/tables/ner_transfer.csv", caption="../report/ner_transfer.rst", category="Transfer"),
     params:
         settings=lambda w: settings("aggregate", {v: spec.get("base", v) for v, spec in config["variants"].items()}),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -52,6 +53,7 @@ rule distances:
         report("results/tables/distances.csv", caption="../report/distances.rst", category="Transfer"),
     params:
         settings=lambda w: settings("aggregate", STUDY.transfer_pairs()),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -71,6 +73,7 @@ rule transfer_analysis:
         report("results/tables/transfer_analysis.csv", caption="../report/transfer_analysis.rst", category="Transfer"),
     params:
         settings=lambda w: settings("aggregate", {}),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:

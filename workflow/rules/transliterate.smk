@@ -9,6 +9,7 @@ rule transliterate_ud:
         expand("results/data/{{translit}}/ud/{split}.conllu", split=["train", "dev", "test"]),
     params:
         settings=translit_settings,
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -26,6 +27,7 @@ rule transliterate_ner:
         expand("results/data/{{translit}}/ner/{split}.tsv", split=["train", "dev", "test"]),
     params:
         settings=translit_settings,
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
@@ -43,6 +45,7 @@ rule transliterate_text:
         expand("results/data/{{translit}}/text/{split}.txt", split=["train", "valid", "test"]),
     params:
         settings=translit_settings,
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:

@@ -3,8 +3,10 @@
 import json
 
 from specmlm.base_tokenizer import materialize_tokenizer
+from specmlm.errors import keyed
 from specmlm.logs import stage_log
 
-with stage_log(snakemake.log[0]):
+with stage_log(snakemake.log[0], snakemake.output):
     spec = json.loads(snakemake.params.settings)["settings"]
-    materialize_tokenizer(spec["entry"], spec["downloads"], snakemake.output[0], spec["where"])
+    with keyed(spec["where"]):
+        materialize_tokenizer(spec["entry"], spec["downloads"], snakemake.output[0], spec["where"])

@@ -8,7 +8,7 @@ from specmlm.atomic import atomic_open
 from specmlm.logs import stage_log
 from specmlm.typology import distances
 
-with stage_log(snakemake.log[0]) as log:
+with stage_log(snakemake.log[0], snakemake.output) as log:
     pairs = json.loads(snakemake.params.settings)["settings"]["pairs"]
     rows = distances([(p["source_iso"], p["target_iso"]) for p in pairs], [(p["source_script"], p["target_script"]) for p in pairs])
     table = pd.DataFrame(rows)

@@ -6,7 +6,7 @@ from pathlib import Path
 from specmlm.finetune import run_finetune
 from specmlm.logs import stage_log
 
-with stage_log(snakemake.log[0]) as log:
+with stage_log(snakemake.log[0], snakemake.output) as log:
     settings = json.loads(snakemake.params.settings)["settings"]
     task = settings.pop("task")
     # run-only settings, kept out of the params so that changing them reruns nothing

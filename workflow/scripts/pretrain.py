@@ -5,7 +5,7 @@ import json
 from specmlm.logs import stage_log
 from specmlm.representations import build_model
 
-with stage_log(snakemake.log[0]) as log:
+with stage_log(snakemake.log[0], snakemake.output) as log:
     settings = json.loads(snakemake.params.settings)["settings"]
     settings["threads"] = snakemake.threads
     record = build_model(settings, dict(snakemake.input.items()), snakemake.output[0], snakemake.params.checkpoints)

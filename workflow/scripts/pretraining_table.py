@@ -7,7 +7,7 @@ from specmlm.atomic import atomic_open
 from specmlm.logs import stage_log
 from specmlm.pretrain_table import pretraining_table
 
-with stage_log(snakemake.log[0]) as log:
+with stage_log(snakemake.log[0], snakemake.output) as log:
     models = json.loads(snakemake.params.settings)["settings"]["models"]
     table = pretraining_table(
         (view, variant, kind, Path(model_dir) / "losses.json")

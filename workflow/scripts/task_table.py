@@ -6,7 +6,7 @@ from specmlm.aggregate import read_scores, task_table, to_markdown
 from specmlm.atomic import atomic_open, write_text
 from specmlm.logs import stage_log
 
-with stage_log(snakemake.log[0]) as log:
+with stage_log(snakemake.log[0], snakemake.output) as log:
     settings = json.loads(snakemake.params.settings)["settings"]
     table = task_table(read_scores(snakemake.input), settings["task"], settings["views"])
     with atomic_open(snakemake.output.csv) as handle:

@@ -7,7 +7,7 @@ import pandas as pd
 from specmlm.atomic import atomic_open
 from specmlm.logs import stage_log
 
-with stage_log(snakemake.log[0]) as log:
+with stage_log(snakemake.log[0], snakemake.output) as log:
     views = json.loads(snakemake.params.settings)["settings"]["views"]
     table = pd.concat([pd.read_csv(path) for path in snakemake.input], ignore_index=True)
     for column in ("type", "script", "language"):

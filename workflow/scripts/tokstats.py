@@ -8,7 +8,7 @@ from specmlm.atomic import atomic_open
 from specmlm.logs import stage_log
 from specmlm.tokstats import stats_for_view
 
-with stage_log(snakemake.log[0]) as log:
+with stage_log(snakemake.log[0], snakemake.output) as log:
     view_dir = Path("results/data") / snakemake.wildcards.view
     rows = stats_for_view(snakemake.input.tokenizer, view_dir)
     table = pd.DataFrame(rows)

@@ -6,7 +6,7 @@ from specmlm.atomic import atomic_open
 from specmlm.logs import stage_log
 from specmlm.transfer import distance_analysis
 
-with stage_log(snakemake.log[0]) as log:
+with stage_log(snakemake.log[0], snakemake.output) as log:
     analysis = distance_analysis(
         pd.read_csv(snakemake.input.transfer),
         pd.read_csv(snakemake.input.distances),

@@ -6,7 +6,7 @@ from specmlm.atomic import atomic_open
 from specmlm.logs import stage_log
 from specmlm.transfer import transfer_table
 
-with stage_log(snakemake.log[0]) as log:
+with stage_log(snakemake.log[0], snakemake.output) as log:
     bases = json.loads(snakemake.params.settings)["settings"]
     table = transfer_table([*snakemake.input.transfer, *snakemake.input.in_language], bases)
     with atomic_open(snakemake.output[0]) as handle:

@@ -7,7 +7,7 @@ from specmlm.atomic import write_json
 from specmlm.logs import stage_log
 from specmlm.transliterate import make_scheme, transliterate_view
 
-with stage_log(snakemake.log[0]) as log:
+with stage_log(snakemake.log[0], snakemake.output) as log:
     settings = json.loads(snakemake.params.settings)["settings"]
     dataset_dir = Path(snakemake.input[0]).parent
     out_dir = Path(snakemake.output[0]).parent

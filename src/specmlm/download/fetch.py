@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from specmlm.atomic import write_json, write_text
+from specmlm.errors import DownloadError
 
 USER_AGENT = "specmlm-download/0.1 (research benchmark; python-urllib)"
 RETRYABLE_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -56,7 +57,7 @@ class Fetched:
     source: str
 
 
-class FetchError(RuntimeError):
+class FetchError(DownloadError):
     """A file could not be obtained; the message says what was tried and where to put it."""
 
 
@@ -146,10 +147,10 @@ def fetch(
 def _fetch_local(source: str, dest: Path | None, expected: str | None) -> Fetched:
     path = local_path(source)
     if not path.is_file():
-        raise FetchError(f"local source {path} does not exist (or is not a file); check the path in the config")
+        raise FetchError("local source does not exist (or is not a file); check the path in the config", source=source)
     actual = sha256_file(path)
     if expected is not None and actual != expected:
-        raise ChecksumError(_mismatch(str(path), expected, actual, dest))
+        raise ChecksumError(_mismatch(expected, actual, dest), source=source)
     if dest is None:
         return Fetched(path, actual, str(path))
     _link(path, dest)
@@ -172,11 +173,11 @@ def _cached_or_download(
             _record(cached, actual, known)
             return Fetched(cached, actual, url)
         if expected is None:
-            raise ChecksumError(_mismatch(str(cached), known, actual, target, recorded=True))
+            raise ChecksumError(_mismatch(known, actual, target, recorded=True), source=str(cached))
         cached.unlink()
     urls = [url, *mirrors]
     if offline:
-        raise FetchError(_missing(urls, [f"offline mode: no request made for {url}"], cached, target, known))
+        raise FetchError(_missing(urls, [f"offline mode: no request made for {url}"], cached, target, known), source=url)
     part = cached.with_name(cached.name + ".part")
     failures: list[str] = []
     for candidate in urls:
@@ -188,12 +189,12 @@ def _cached_or_download(
         actual = sha256_file(part)
         if known is not None and actual != known:
             _discard(part)
-            raise ChecksumError(_mismatch(candidate, known, actual, target, recorded=expected is None))
+            raise ChecksumError(_mismatch(known, actual, target, recorded=expected is None), source=candidate)
         os.replace(part, cached)
         _discard(_part_meta(part))
         _record(cached, actual, known)
         return Fetched(cached, actual, candidate)
-    raise FetchError(_missing(urls, failures, cached, target, known))
+    raise FetchError(_missing(urls, failures, cached, target, known), source=url)
 
 
 class _PermanentError(Exception):
@@ -334,10 +335,10 @@ def _locked(cached: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _mismatch(where: str, expected: str, actual: str, dest: Path | None, recorded: bool = False) -> str:
+def _mismatch(expected: str, actual: str, dest: Path | None, recorded: bool = False) -> str:
     origin = "recorded on first download" if recorded else "pinned in the config"
     lines = [
-        f"checksum mismatch for {where}",
+        "checksum mismatch",
         f"  expected sha256 {expected} ({origin})",
         f"  actual   sha256 {actual}",
         f"  nothing was written{f' to {dest}' if dest else ''}.",
@@ -352,7 +353,7 @@ def _missing(urls: Sequence[str], failures: Sequence[str], cached: Path, target:
     check = f" (expected sha256 {known})" if known else ""
     return "\n".join(
         [
-            f"could not download {cached.name} (needed for {target})",
+            f"could not download it (needed for {target})",
             *[f"  {line}" for line in failures],
             "To run without network, download it on a connected machine, for example",
             f"  wget -O '{place}' '{urls[0]}'",

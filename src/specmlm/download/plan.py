@@ -65,22 +65,20 @@ def _seconds(config: Entry, name: str, default: float) -> float:
 def fetch_remotes(remotes: Sequence[Remote], out_dir: Path | None, options: FetchOptions) -> dict[Remote, Fetched]:
     """Fetch every remote (named ones into ``out_dir``); an optional one may be missing, never wrong."""
     fetched: dict[Remote, Fetched] = {}
-    for remote in remotes:
-        dest = None if remote.name is None or out_dir is None else out_dir / remote.name
+    for remote in remotes:  # every file verified in the cache before any is written to out_dir
         try:
-            fetched[remote] = fetch(
-                remote.url,
-                dest,
-                remote.sha256,
-                options.cache_dir,
-                mirrors=remote.mirrors,
-                retry=options.retry,
-                offline=options.offline,
-            )
+            fetched[remote] = _fetch(remote, None, options)
         except FetchError as err:
             if not remote.optional or isinstance(err, ChecksumError):
                 raise
+    for remote in list(fetched):
+        if remote.name is not None and out_dir is not None:
+            fetched[remote] = _fetch(remote, out_dir / remote.name, options)
     return fetched
+
+
+def _fetch(remote: Remote, dest: Path | None, options: FetchOptions) -> Fetched:
+    return fetch(remote.url, dest, remote.sha256, options.cache_dir, mirrors=remote.mirrors, retry=options.retry, offline=options.offline)
 
 
 def provenance_sources(fetched: Mapping[Remote, Fetched]) -> dict[str, dict[str, str]]:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from specmlm.atomic import atomic_open
+from specmlm.atomic import TEMPORARY_SUFFIX, atomic_open, temporary_prefix
 from specmlm.download.archive import safe_extract
 from specmlm.download.plan import Entry, FetchOptions, Remote, fetch_remotes, provenance_sources
 from specmlm.download.provenance import write_provenance
@@ -60,7 +60,8 @@ def _parquet_files(paths: list[Path], lang: str, out_dir: Path) -> None:
 
 def _archive_files(paths: list[Path], lang: str, out_dir: Path) -> None:
     (archive,) = paths
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".wikiann-") as tmp:
+    # named for the first split it becomes, so the next attempt sweeps it after a kill -9
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=temporary_prefix(out_dir / "train.txt"), suffix=TEMPORARY_SUFFIX) as tmp:
         tarball = archive
         if archive.name.lower().endswith(".zip"):
             (tarball,) = safe_extract(archive, tmp, members=[f"{lang}.tar.gz"])

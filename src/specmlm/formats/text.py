@@ -11,15 +11,35 @@ from specmlm.errors import InputError
 Document = list[str]
 
 
+# Leading bytes of files that are not text, so a user learns what they pointed the config at.
+SIGNATURES = {
+    b"\x1f\x8b": "a gzip-compressed file; decompress it (gunzip) and point the config at the result",
+    b"BZh": "a bzip2-compressed file; decompress it (bunzip2) and point the config at the result",
+    b"\xfd7zXZ\x00": "an xz-compressed file; decompress it (unxz) and point the config at the result",
+    b"\x28\xb5\x2f\xfd": "a zstd-compressed file; decompress it (unzstd) and point the config at the result",
+    b"PK\x03\x04": "a zip archive; extract it and point the config at the text file inside",
+    b"\xff\xfe": "UTF-16 text (little-endian byte order mark); convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)",
+    b"\xfe\xff": "UTF-16 text (big-endian byte order mark); convert it to UTF-8 (iconv -f UTF-16 -t UTF-8)",
+}
+
+
 def read_lines(path: str | Path) -> list[str]:
     """Decode ``path`` as strict UTF-8 and return its lines without line endings.
 
-    Bad bytes are reported with the line they sit on rather than a byte offset, and an empty
+    Compressed files are named as such, not read: a study's inputs are plain text, and
+    decompressing behind the user's back would hide which bytes the results came from. Bad
+    bytes and NUL bytes (a binary file) are reported with the line they sit on, and an empty
     file is an error: every input of the study must hold data.
     """
     raw = Path(path).read_bytes()
+    for signature, kind in SIGNATURES.items():
+        if raw.startswith(signature):
+            raise InputError(path, 1, f"found {kind}; expected plain UTF-8 text")
     if not raw.strip():
         raise InputError(path, None, "the file is empty; expected UTF-8 text")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise InputError(path, raw.count(b"\n", 0, nul) + 1, "found a NUL byte (a binary file?); expected UTF-8 text")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
