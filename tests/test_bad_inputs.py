@@ -199,7 +199,6 @@ CASES = [
     ner("tag without prefix", 5, conll_tag(5, "PER")),
     ner("underscore tag", 5, conll_tag(5, "B_PER")),
     ner("lower-case o", 5, conll_tag(5, "o")),
-    ner("dev type never in train", 90, CONLL_GOOD, split="dev", base=CONLL_GOOD.replace("Tuubaa B-LOC", "Tuubaa O")),
     ner("test type spelled differently", 70, CONLL_GOOD.replace("-PER", "-Per"), split="test"),
     ner("three WikiAnn columns", 2, text_line(WIKIANN_GOOD, 2, lambda s: s + "\tX"), fmt="wikiann"),
     ner("empty WikiAnn token", 2, text_line(WIKIANN_GOOD, 2, lambda s: "en:\t" + s.split("\t")[1]), fmt="wikiann"),

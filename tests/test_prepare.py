@@ -55,3 +55,16 @@ def test_prepare_text_too_small_corpus_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="too few to give the valid split"):
         prepare_text([corpus], tmp_path / "out", SETTINGS)
     assert not (tmp_path / "out" / "train.txt").exists()
+
+
+def test_a_type_missing_from_train_is_reported_and_a_respelled_one_refused(tmp_path: Path) -> None:
+    raw = {split: tmp_path / f"{split}.txt" for split in ("train", "dev", "test")}
+    raw["train"].write_text("Ann B-PER\nsaw O\n\nBob B-PER\n", encoding="utf-8")
+    raw["dev"].write_text("Rome B-LOC\n", encoding="utf-8")
+    raw["test"].write_text("Ann B-PER\n", encoding="utf-8")
+    report = prepare_ner(raw, "conll", tmp_path / "out")
+    assert report["dev"]["types_not_in_train"] == ["LOC"]
+    assert "types_not_in_train" not in report["test"]
+    raw["test"].write_text("Ann B-Per\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"test.txt:1: entity type 'Per' differs only in case from the study's 'PER'"):
+        prepare_ner(raw, "conll", tmp_path / "again")
