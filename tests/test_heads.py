@@ -21,7 +21,7 @@ from transformers import (
 )
 
 from specmlm.finetune import TaskModel
-from specmlm.tasks.biaffine import BiaffineParser, mst_heads
+from specmlm.tasks.biaffine import BiaffineParser, decode_tree, mst_heads
 from specmlm.tasks.crf import CRF, CrfTagger, iob2_constraints
 from specmlm.tasks.encoder import ScalarMix, TransformerEncoder
 from specmlm.tasks.fasttext_encoder import UNK, FastTextEncoder
@@ -143,6 +143,48 @@ def test_mst_prefers_one_root_even_when_two_score_better() -> None:
     scores[1:, 0] = -0.1  # every word would rather hang from the root
     scores[2, 1] = scores[3, 1] = -1.0
     assert mst_heads(scores) == [0, 1, 1]
+
+
+def _hand_case(arcs: list[list[float]], best_label: dict[tuple[int, int], list[float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Arc and label log-probabilities from probabilities; labels certain (label 0) unless listed."""
+    with np.errstate(divide="ignore"):
+        arc_logp = np.log(np.array(arcs))
+    label_logp = np.log(np.tile([1.0 - 1e-9, 1e-9], (*arc_logp.shape, 1)))
+    for (word, head), probabilities in best_label.items():
+        label_logp[word - 1, head] = np.log(probabilities)
+    return arc_logp, label_logp
+
+
+def test_decoding_scores_each_arc_with_its_best_label() -> None:
+    # P(head) of words 1-3 over heads 0-3 (a word may point at itself: no self-loop mask)
+    arcs = [[0.7, 0.0, 0.2, 0.1], [0.1, 0.5, 0.0, 0.4], [0.1, 0.6, 0.3, 0.0]]
+    # word 2 -> head 1 is the likelier arc (0.5 > 0.4) but its best label has only 0.6
+    arc_logp, label_logp = _hand_case(arcs, {(2, 1): [0.4, 0.6]})
+    # energies, root arcs 0: w1 {2: .2, 3: .1}; w2 {1: .5 x .6 = .3, 3: .4}; w3 {1: .6, 2: .3}.
+    # One root word: w1 -> 0 with (w2, w3) = (3, 1): .4 + .6 = 1.0 beats (1, 1): .3 + .6 = .9;
+    # w2 -> 0: best .2 + .6 = .8; w3 -> 0: best .2 + .4 = .6.
+    assert decode_tree(arc_logp, label_logp) == ([0, 3, 1], [0, 0, 0])
+    # scored by arcs alone (today's decoding) word 2 would take head 1: .7 x .5 x .6 > .7 x .4 x .6
+    assert mst_heads(np.vstack([np.zeros((1, 4)), arc_logp])) == [0, 1, 1]
+
+
+def test_decoding_gives_root_arcs_no_weight_as_allennlp_does() -> None:
+    # word 1 prefers the root (.55) but word 2 leans on the root even less (.05)
+    arc_logp, label_logp = _hand_case([[0.55, 0.0, 0.45], [0.05, 0.3, 0.65]], {(2, 1): [0.2, 0.8]})
+    # with root arcs at 0: [0, 1] scores 0 + .3 x .8 = .24, [2, 0] scores .45 + 0 = .45
+    assert decode_tree(arc_logp, label_logp) == ([2, 0], [0, 0])
+    # the product of arc probabilities would pick [0, 1]: .55 x .3 against .45 x .05
+    assert mst_heads(np.vstack([np.zeros((1, 3)), arc_logp])) == [0, 1]
+
+
+def test_the_arc_loss_keeps_a_words_own_position_among_its_heads() -> None:
+    torch.manual_seed(0)
+    parser = BiaffineParser(4, 2, arc_dim=3, label_dim=3).eval()
+    mask = torch.tensor([[True, True, False]])
+    arc_logp = parser._views(torch.randn(1, 3, 4), mask)[0][0]
+    assert torch.isfinite(arc_logp[1:3].diagonal(offset=1)).all()
+    assert torch.isinf(arc_logp[:, 3]).all()
+    assert torch.allclose(arc_logp[1:3, :3].exp().sum(-1), torch.ones(2))
 
 
 def test_biaffine_parser_decodes_trees_and_learns() -> None:

@@ -15,7 +15,7 @@ VERSIONS: dict[str, int] = {
     "vocab": 1,
     "pretrain": 3,
     "fasttext": 1,
-    "finetune": 2,
+    "finetune": 3,
     "aggregate": 1,
 }
 
