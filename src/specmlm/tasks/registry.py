@@ -243,7 +243,7 @@ def transformer_encoder(
 def fasttext_encoder(
     model_dir: Path, task: str, train_words: list[list[str]], settings: dict[str, Any]
 ) -> FastTextEncoder:
-    return FastTextEncoder(model_dir, task, train_words)
+    return FastTextEncoder(model_dir, task, train_words, settings["bilstm"])
 
 
 # Paper §7.3: HF AdamW's bias correction was off for the BERT family and on for RoBERTa.
