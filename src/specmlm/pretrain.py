@@ -15,8 +15,8 @@ Settings (a plain dict; defaults below): the keys of BERT's ``create_pretraining
 optimiser, plus ``instances`` (``bert``: BERT's packed, statically masked instances, as LAPT
 ran; ``line_by_line``: one line a sequence, masked anew for every batch, as the RoBERTa of
 PAPER §5.2 ran under the HF ``Trainer``), ``bias_correction`` (Adam's; off in BERT's
-``AdamWeightDecay``, on in the ``Trainer``'s AdamW), ``warmup_steps`` (an integer, or ``"epoch"`` for one epoch of warm-up; clamped
-to the run), ``max_steps`` (a cap on the optimiser steps of each epoch, for demos and tests),
+``AdamWeightDecay``, on in the ``Trainer``'s AdamW), ``warmup_steps`` (an integer, or
+``"epoch"`` for one epoch of warm-up; clamped to the run), ``max_steps`` (a cap on the optimiser steps of each epoch, for demos and tests),
 ``selection`` (``best``: lowest held-out loss; ``last``), ``threads`` (CPU threads; null: all
 cores), ``new_rows_lr`` with ``new_rows_file`` (the pieces, one a line, whose rows of the word
 embeddings train at their own rate: VA's ``added_pieces.txt``) and ``log_every`` (steps between

@@ -10,8 +10,8 @@ Decoding is AllenNLP's ``_mst_decode``: every arc gets the energy
 arcs from the root get energy 0 (its ``scores[0, :] = 0``), and the maximum spanning tree of
 those energies (``ufal.chu_liu_edmonds``) keeps each arc's best label. With zero-energy root
 arcs the best tree already has one root word; the single-root constraint is kept on top, so
-that ties (energies that underflow to 0) cannot give the CoNLL 2018 scorer, which rejects a
-sentence with several roots, a tree it refuses.
+that ties (energies that underflow to 0) never yield several roots, which the CoNLL 2018
+scorer rejects.
 """
 
 from __future__ import annotations
