@@ -12,8 +12,8 @@ through the same sequences in the same order: BERT-style instances of the Maltes
 instances (``Instances.batch``) and runs ``specmlm.pretrain.masked_lm_loss``, which decodes only
 the predicted positions; the stock side gets the same sequences unmasked and masks them with
 ``DataCollatorForLanguageModeling`` (run_mlm.py's collator, 15%), then ``BertForMaskedLM(labels=)``,
-which decodes every position. Same optimiser class and settings on both (``torch.optim.AdamW``,
-which specmlm's ``RowTieredAdamW`` extends; no tiered rows here), same clipping (1.0). Steps
+which decodes every position. Same optimiser settings on both (``torch.optim.AdamW`` against
+specmlm's ``RowTieredAdamW``, HF's update with bias correction on here; no tiered rows), same clipping (1.0). Steps
 alternate between the sides so that a change in machine load hits both; each side's first
 ``warmup`` steps are discarded and the median step time is reported, split into collate,
 forward, backward and optimiser (clip + step + zero_grad) phases.
@@ -33,7 +33,7 @@ import torch
 
 from common import MALTESE_TEXT, MBERT_VOCAB, emit, median
 
-OPTIMIZER = {"lr": 2e-5, "weight_decay": 0.01, "adam_epsilon": 1e-6, "new_rows_lr": None}
+OPTIMIZER = {"lr": 2e-5, "weight_decay": 0.01, "adam_epsilon": 1e-6, "bias_correction": True, "new_rows_lr": None}
 PHASES = ("collate", "forward", "backward", "optimizer")
 
 

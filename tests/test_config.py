@@ -53,6 +53,8 @@ def test_demo_config_is_valid() -> None:
         (lambda c: c["variants"]["lapt"].update(base="xlm"), "variants.lapt.base", "base model 'xlm'"),
         (lambda c: c["variants"]["va"].update(finetune={"checkpoint_every_s": 60}), "variants.va.finetune.checkpoint_every_s", "run-only setting"),
         (lambda c: c["finetune"].update(checkpoint_every_s=-1), "finetune.checkpoint_every_s", "less than the minimum"),
+        (lambda c: c["variants"]["fasttext"]["finetune"].update(bilstm={"ud": {"layers": 0}}), "variants.fasttext.finetune.bilstm", "is not valid under any of the given schemas"),
+        (lambda c: c["pretrain"]["scratch"].update(instances="packed"), "pretrain.scratch.instances", "is not one of"),
         (lambda c: c["languages"]["ug"]["translit"].update({"ug-Cyrl": {"scheme": "klingon"}}), "languages.ug.translit.ug-Cyrl.scheme", "is not one of"),
         (lambda c: c["languages"]["ga"]["batch_size"].pop("ner"), "languages.ga.batch_size.ner", "needs batch sizes for ner"),
         (lambda c: c["transfer"]["targets"].append("wo"), "transfer.targets.10", "not a view of the study with NER data"),

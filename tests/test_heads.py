@@ -21,11 +21,12 @@ from transformers import (
 )
 
 from specmlm.finetune import TaskModel
-from specmlm.tasks.biaffine import BiaffineParser, mst_heads
+from specmlm.tasks.biaffine import BiaffineParser, decode_tree, mst_heads
 from specmlm.tasks.crf import CRF, CrfTagger, iob2_constraints
 from specmlm.tasks.encoder import ScalarMix, TransformerEncoder
-from specmlm.tasks.fasttext_encoder import UNK, FastTextEncoder
-from specmlm.tasks.optimizer import AdamW, parameter_groups
+from specmlm.errors import ConfigError
+from specmlm.tasks.fasttext_encoder import UNK, AugmentedLstm, FastTextEncoder, StackedBidirectionalLstm
+from specmlm.tasks.optimizer import AdamW, clip_grad_norm, parameter_groups
 from specmlm.tasks.registry import encoder_kind
 from specmlm.tasks.tagger import LinearTagger
 from tests.conftest import DEMO_DATA, MBERT_VOCAB
@@ -144,6 +145,48 @@ def test_mst_prefers_one_root_even_when_two_score_better() -> None:
     scores[1:, 0] = -0.1  # every word would rather hang from the root
     scores[2, 1] = scores[3, 1] = -1.0
     assert mst_heads(scores) == [0, 1, 1]
+
+
+def _hand_case(arcs: list[list[float]], best_label: dict[tuple[int, int], list[float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Arc and label log-probabilities from probabilities; labels certain (label 0) unless listed."""
+    with np.errstate(divide="ignore"):
+        arc_logp = np.log(np.array(arcs))
+    label_logp = np.log(np.tile([1.0 - 1e-9, 1e-9], (*arc_logp.shape, 1)))
+    for (word, head), probabilities in best_label.items():
+        label_logp[word - 1, head] = np.log(probabilities)
+    return arc_logp, label_logp
+
+
+def test_decoding_scores_each_arc_with_its_best_label() -> None:
+    # P(head) of words 1-3 over heads 0-3 (a word may point at itself: no self-loop mask)
+    arcs = [[0.7, 0.0, 0.2, 0.1], [0.1, 0.5, 0.0, 0.4], [0.1, 0.6, 0.3, 0.0]]
+    # word 2 -> head 1 is the likelier arc (0.5 > 0.4) but its best label has only 0.6
+    arc_logp, label_logp = _hand_case(arcs, {(2, 1): [0.4, 0.6]})
+    # energies, root arcs 0: w1 {2: .2, 3: .1}; w2 {1: .5 x .6 = .3, 3: .4}; w3 {1: .6, 2: .3}.
+    # One root word: w1 -> 0 with (w2, w3) = (3, 1): .4 + .6 = 1.0 beats (1, 1): .3 + .6 = .9;
+    # w2 -> 0: best .2 + .6 = .8; w3 -> 0: best .2 + .4 = .6.
+    assert decode_tree(arc_logp, label_logp) == ([0, 3, 1], [0, 0, 0])
+    # scored by arcs alone (today's decoding) word 2 would take head 1: .7 x .5 x .6 > .7 x .4 x .6
+    assert mst_heads(np.vstack([np.zeros((1, 4)), arc_logp])) == [0, 1, 1]
+
+
+def test_decoding_gives_root_arcs_no_weight_as_allennlp_does() -> None:
+    # word 1 prefers the root (.55) but word 2 leans on the root even less (.05)
+    arc_logp, label_logp = _hand_case([[0.55, 0.0, 0.45], [0.05, 0.3, 0.65]], {(2, 1): [0.2, 0.8]})
+    # with root arcs at 0: [0, 1] scores 0 + .3 x .8 = .24, [2, 0] scores .45 + 0 = .45
+    assert decode_tree(arc_logp, label_logp) == ([2, 0], [0, 0])
+    # the product of arc probabilities would pick [0, 1]: .55 x .3 against .45 x .05
+    assert mst_heads(np.vstack([np.zeros((1, 3)), arc_logp])) == [0, 1]
+
+
+def test_the_arc_loss_keeps_a_words_own_position_among_its_heads() -> None:
+    torch.manual_seed(0)
+    parser = BiaffineParser(4, 2, arc_dim=3, label_dim=3).eval()
+    mask = torch.tensor([[True, True, False]])
+    arc_logp = parser._views(torch.randn(1, 3, 4), mask)[0][0]
+    assert torch.isfinite(arc_logp[1:3].diagonal(offset=1)).all()
+    assert torch.isinf(arc_logp[:, 3]).all()
+    assert torch.allclose(arc_logp[1:3, :3].exp().sum(-1), torch.ones(2))
 
 
 def test_biaffine_parser_decodes_trees_and_learns() -> None:
@@ -354,7 +397,7 @@ def test_fasttext_encoder_uses_the_vectors_and_one_unk(tmp_path: Path) -> None:
     (tmp_path / "fasttext.json").write_text('{"vectors": "vectors.vec"}', encoding="utf-8")
     torch.manual_seed(7)
     encoder = FastTextEncoder(tmp_path, "pos", [["il-", "kelb"], ["ġie"]])
-    assert encoder.output_dim == 400 and encoder.lstm.num_layers == 2
+    assert encoder.output_dim == 400 and encoder.bilstm.lstm.num_layers == 2
     assert FastTextEncoder(tmp_path, "ud", []).output_dim == 800
     ids = encoder.prepare([["kelb", "ġie", "mhux-magħruf"]])[0]
     assert ids[2] == UNK and ids[0] != UNK and ids[1] != UNK
@@ -362,3 +405,93 @@ def test_fasttext_encoder_uses_the_vectors_and_one_unk(tmp_path: Path) -> None:
     vectors, mask = encoder(**encoder.collate(encoder.prepare([["kelb", "ġie"], ["qattus"]])))
     assert vectors.shape == (2, 2, 400) and mask.tolist() == [[True, True], [True, False]]
     assert vectors[1, 1].abs().sum() == 0
+
+
+def _fasttext_dir(tmp_path: Path) -> Path:
+    (tmp_path / "vectors.vec").write_text("2 3\nkelb 1 2 3\nqattus 4 5 6\n", encoding="utf-8")
+    (tmp_path / "fasttext.json").write_text('{"vectors": "vectors.vec"}', encoding="utf-8")
+    return tmp_path
+
+
+def test_fasttext_ud_bilstm_is_allennlps_stacked_highway_lstm(tmp_path: Path) -> None:
+    encoder = FastTextEncoder(_fasttext_dir(tmp_path), "ud", [])
+    bilstm = encoder.bilstm
+    assert isinstance(bilstm, StackedBidirectionalLstm) and len(bilstm.layers) == 3 and encoder.output_dim == 800
+    first, second = bilstm.layers[0][0], bilstm.layers[1][1]
+    assert first.recurrent_dropout == 0.3 and not second.forward_direction
+    assert first.input_linearity.weight.shape == (6 * 400, 3) and first.input_linearity.bias is None
+    assert second.input_linearity.weight.shape == (6 * 400, 800) and second.state_linearity.weight.shape == (5 * 400, 400)
+    small = FastTextEncoder(tmp_path, "ud", [], {"ud": {"layers": 1, "hidden": 8, "dropout": 0.1}})
+    assert len(small.bilstm.layers) == 1 and small.output_dim == 16 and small.bilstm.layers[0][0].recurrent_dropout == 0.1
+    assert FastTextEncoder(tmp_path, "pos", [], {"ud": {"layers": 1}}).output_dim == 400
+    with pytest.raises(ConfigError) as bad:
+        FastTextEncoder(tmp_path, "ud", [], {"ud": {"layer": 1}})
+    assert bad.value.key == "bilstm.ud.layer"
+    with pytest.raises(ConfigError) as bad:
+        FastTextEncoder(tmp_path, "ud", [], {"ud": {"type": "gru"}})
+    assert bad.value.key == "bilstm.ud.type"
+
+
+def test_highway_lstm_step_by_hand() -> None:
+    lstm = AugmentedLstm(1, 1, forward=True, recurrent_dropout=0.0)
+    with torch.no_grad():
+        lstm.input_linearity.weight.copy_(torch.tensor([[0.0], [0.0], [1.0], [0.0], [0.0], [2.0]]))
+        lstm.state_linearity.weight.fill_(0.5)
+        lstm.state_linearity.bias.zero_()
+    out = lstm(torch.tensor([[[1.0], [1.0]]]), torch.tensor([2]))[0, :, 0]
+    # t=1 (h0 = c0 = 0): gates i = f = o = r = sigmoid(0) = 1/2, memory tanh(1);
+    # c1 = tanh(1) / 2 = 0.3807971, h = tanh(c1) / 2 = 0.1816997; highway: h / 2 + 2 / 2 = 1.0908499
+    c1 = math.tanh(1) / 2
+    h1 = 0.5 * (0.5 * math.tanh(c1)) + 0.5 * 2
+    # t=2: every gate adds 0.5 * h1 from the state
+    s = 1 / (1 + math.exp(-0.5 * h1))
+    c2 = s * math.tanh(1 + 0.5 * h1) + s * c1
+    h2 = s * (s * math.tanh(c2)) + (1 - s) * 2
+    assert h1 == pytest.approx(1.0908499, abs=1e-6)
+    assert out.tolist() == pytest.approx([h1, h2], abs=1e-6)
+
+
+def test_recurrent_dropout_mask_is_the_same_at_every_time_step() -> None:
+    torch.manual_seed(0)
+    lstm = AugmentedLstm(3, 16, forward=True, recurrent_dropout=0.5).train()
+    seen: list[torch.Tensor] = []
+    lstm.state_linearity.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach().clone()))
+    lstm(torch.randn(2, 5, 3), torch.tensor([5, 5]))
+    zeros = [state == 0 for state in seen[1:]]  # at t=1 the state is all zeros
+    assert all(torch.equal(zeros[0], other) for other in zeros[1:])
+    assert 0 < zeros[0].float().mean() < 1 and not torch.equal(zeros[0][0], zeros[0][1])
+    seen.clear()
+    lstm.eval()(torch.randn(2, 5, 3), torch.tensor([5, 5]))
+    assert not any((state == 0).any() for state in seen[1:])
+
+
+def test_backward_lstm_starts_at_each_sequences_own_end() -> None:
+    torch.manual_seed(0)
+    lstm = AugmentedLstm(3, 4, forward=False, recurrent_dropout=0.0).eval()
+    inputs = torch.randn(1, 5, 3)
+    padded = lstm(torch.cat([inputs[:, :3], torch.randn(1, 2, 3)], 1), torch.tensor([3]))
+    assert torch.allclose(padded[:, :3], lstm(inputs[:, :3], torch.tensor([3])))
+    assert padded[:, 3:].abs().sum() == 0
+
+
+def test_fasttext_rows_get_sparse_gradients_and_only_theirs_move(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    encoder = FastTextEncoder(_fasttext_dir(tmp_path), "pos", [["il-", "kelb"], ["ġie"]])
+    optimizer = AdamW(parameter_groups(encoder, None, {"lr_encoder": 0.0, "lr_head": 1e-3, "weight_decay": 0.0}))
+    before = encoder.embedding.weight.detach().clone()
+    used = encoder.prepare([["kelb", "ġie"]])[0]
+    vectors, _ = encoder(**encoder.collate([used]))
+    vectors.sum().backward()
+    assert encoder.embedding.weight.grad.is_sparse
+    optimizer.step()
+    step = (encoder.embedding.weight.detach() - before).abs()
+    assert (step.sum(1) > 0).nonzero().squeeze(1).tolist() == sorted(used)
+    # SparseAdam's first step, bias corrected, is lr per coordinate (|g| >> eps)
+    assert torch.allclose(step[used], torch.full_like(step[used], 1e-3), rtol=1e-3)
+
+    optimizer.zero_grad()
+    encoder(**encoder.collate([used]))[0].sum().backward()
+    norm = clip_grad_norm(list(encoder.parameters()), 1e-3)
+    grads = [p.grad._values() if p.grad.is_sparse else p.grad for p in encoder.parameters()]
+    assert norm > 1e-3
+    assert torch.cat([g.reshape(-1) for g in grads]).norm() == pytest.approx(1e-3, rel=1e-3)

@@ -44,7 +44,7 @@ from specmlm.atomic import atomic_open, write_json
 from specmlm.errors import ConfigError
 from specmlm.formats.conllu import POS_COLUMNS
 from specmlm.stages import RUN_ONLY
-from specmlm.tasks.optimizer import AdamW, parameter_groups
+from specmlm.tasks.optimizer import AdamW, clip_grad_norm, parameter_groups
 from specmlm.tasks.registry import TASKS, Split, Task, encoder_kind
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ DEFAULTS: dict[str, Any] = {
     "shots": 0,  # transfer: the evaluated view's first N train sentences, added after train_dirs'
     "dev_dir": None,  # the view whose dev split picks the epoch; None = data_dir
     "checkpoint_every_s": 300,  # seconds of training a preemption may cost at most; 0 = every epoch
+    "bilstm": None,  # fastText: the task BiLSTM's shape by task over the paper's (tasks.fasttext_encoder.BILSTM)
 }
 
 CHECKPOINT = "last.pt"
@@ -105,6 +106,8 @@ CHECKS: dict[str, tuple[Any, str]] = {
                    "null or a non-empty list of view directories"),
     "shots": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an integer >= 0"),
     "dev_dir": (lambda v: v is None or isinstance(v, str), "null or a view directory"),
+    "bilstm": (lambda v: v is None or (isinstance(v, dict) and all(isinstance(x, dict) for x in v.values())),
+               "null or a mapping from task to {type, layers, hidden, dropout}"),
     "seed_set": (lambda v: isinstance(v, dict) and sorted(v) == ["numpy", "python", "torch"]
                  and all(isinstance(x, int) and not isinstance(x, bool) for x in v.values()),
                  "a mapping with integer numpy, torch and python seeds"),
@@ -275,7 +278,7 @@ class Run:
                 loss = self.model.head.loss(vectors.float(), mask, gold)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            nn.utils.clip_grad_norm_(params, self.settings["grad_clip"])
+            clip_grad_norm(params, self.settings["grad_clip"])
             self.optimizer.step()
             total += float(loss.detach()) * len(batch)
             count += len(batch)

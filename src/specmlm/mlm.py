@@ -10,6 +10,12 @@ sentence prediction removed (``run_pretraining_nonsp.py``) a sequence is one seg
 ``[CLS] chunk [SEP]`` (a SentencePiece or byte-level BPE model's own ``<s> ... </s>``).
 Masks are drawn once, as BERT's TFRecords fix them.
 
+``Lines`` is the other way to train, the one of the paper's RoBERTa (PAPER §5.2): the HF
+``Trainer`` on a ``LineByLineTextDataset`` (each non-empty line one sequence with the model's
+specials, truncated to the block size) and ``DataCollatorForLanguageModeling``, which masks 15%
+of each batch's pieces afresh every time (dynamic masking, no cap on predictions). Each epoch's
+masks come from a generator seeded by the seed and the epoch, so a resumed epoch repeats them.
+
 Held-out batches reproduce the HF ``Trainer`` evaluation that selected the paper's epochs:
 ``LineByLineTextDataset`` (each non-empty line one sequence, truncated to the block size)
 masked by ``DataCollatorForLanguageModeling`` with a fixed seed, so every epoch is scored on
@@ -19,7 +25,7 @@ the very same masks.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,6 +131,54 @@ class Instances:
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         return self.input_ids, self.lengths, self.positions, self.targets
+
+    def masker(self, epoch: int) -> Callable[[np.ndarray], Batch]:
+        """The batches of any epoch: the masks were fixed at creation."""
+        return self.batch
+
+
+@dataclass(frozen=True)
+class Lines:
+    """One sequence per line, masked per batch (``LineByLineTextDataset`` + the MLM collator)."""
+
+    tokenizer: PreTrainedTokenizerBase
+    ids: list[list[int]]
+    special: list[list[int]]
+    masked_lm_prob: float
+    seed: int
+
+    @classmethod
+    def of(cls, tokenizer: PreTrainedTokenizerBase, lines: Sequence[str], max_seq_length: int,
+           masked_lm_prob: float, seed: int) -> Lines:
+        kept = [line for line in lines if line and not line.isspace()]
+        ids: list[list[int]] = []
+        special: list[list[int]] = []
+        for start in range(0, len(kept), _TOKENIZE_CHUNK):
+            encoded = tokenizer(kept[start:start + _TOKENIZE_CHUNK], truncation=True, max_length=max_seq_length,
+                                return_special_tokens_mask=True, return_token_type_ids=False,
+                                return_attention_mask=False, verbose=False)
+            ids.extend(encoded["input_ids"])
+            special.extend(encoded["special_tokens_mask"])
+        return cls(tokenizer, ids, special, masked_lm_prob, seed)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return (np.array([len(ids) for ids in self.ids], dtype=np.int64),
+                np.fromiter((i for ids in self.ids for i in ids), dtype=np.int64))
+
+    def masker(self, epoch: int) -> Callable[[np.ndarray], Batch]:
+        """Collate and mask lines ``index`` with the collator of ``epoch`` (its own random masks)."""
+        seed = int(np.random.SeedSequence([self.seed, epoch]).generate_state(1)[0])
+        collator = DataCollatorForLanguageModeling(self.tokenizer, mlm_probability=self.masked_lm_prob, seed=seed)
+
+        def batch(index: np.ndarray) -> Batch:
+            out = collator([{"input_ids": self.ids[i], "attention_mask": [1] * len(self.ids[i]),
+                             "special_tokens_mask": self.special[i]} for i in index])
+            return Batch.from_labels(out["input_ids"], out["attention_mask"], out["labels"])
+
+        return batch
 
 
 def tokenize_documents(tokenizer: PreTrainedTokenizerBase, documents: Sequence[Document]) -> list[list[list[int]]]:

@@ -12,8 +12,11 @@ in their settings (PAPER §5.2, §5.4, §5.5). What the loop guarantees:
 - The held-out loss after every epoch selects the epoch that is saved (best, or last).
 
 Settings (a plain dict; defaults below): the keys of BERT's ``create_pretraining_data`` and
-optimiser, plus ``warmup_steps`` (an integer, or ``"epoch"`` for one epoch of warm-up; clamped
-to the run), ``max_steps`` (a cap on the optimiser steps of each epoch, for demos and tests),
+optimiser, plus ``instances`` (``bert``: BERT's packed, statically masked instances, as LAPT
+ran; ``line_by_line``: one line a sequence, masked anew for every batch, as the RoBERTa of
+PAPER §5.2 ran under the HF ``Trainer``), ``bias_correction`` (Adam's; off in BERT's
+``AdamWeightDecay``, on in the ``Trainer``'s AdamW), ``warmup_steps`` (an integer, or
+``"epoch"`` for one epoch of warm-up; clamped to the run), ``max_steps`` (a cap on the optimiser steps of each epoch, for demos and tests),
 ``selection`` (``best``: lowest held-out loss; ``last``), ``threads`` (CPU threads; null: all
 cores), ``new_rows_lr`` with ``new_rows_file`` (the pieces, one a line, whose rows of the word
 embeddings train at their own rate: VA's ``added_pieces.txt``) and ``log_every`` (steps between
@@ -55,20 +58,31 @@ from transformers import (
 from specmlm.atomic import atomic_open, staged_directory, write_json
 from specmlm.errors import ConfigError, InputError
 from specmlm.formats.text import Document, read_documents, read_lines
-from specmlm.mlm import Batch, Instances, InstanceSettings, Specials, create_instances, eval_batches, tokenize_documents
+from specmlm.mlm import (
+    Batch,
+    Instances,
+    InstanceSettings,
+    Lines,
+    Specials,
+    create_instances,
+    eval_batches,
+    tokenize_documents,
+)
 from specmlm.stages import RUN_ONLY
-from specmlm.tasks.optimizer import FUSED_DEVICES
+from specmlm.tasks.optimizer import AdamW
 
 LOG = logging.getLogger(__name__)
 
 COMMON_DEFAULTS: dict[str, Any] = {
     **asdict(InstanceSettings()),
+    "instances": "bert",
     "epochs": 20,
     "lr": 2e-5,
     "warmup_steps": 1000,
     "batch_size": 32,
     "weight_decay": 0.01,
     "adam_epsilon": 1e-6,
+    "bias_correction": False,
     "max_grad_norm": 1.0,
     "eval_batch_size": 32,
     "selection": "best",
@@ -76,7 +90,8 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "max_steps": None,
     "log_every": 100,
 }
-"""BERT's LAPT recipe (PAPER §5.4). ``max_steps`` caps the optimiser steps of each epoch."""
+"""BERT's LAPT recipe (PAPER §5.4): ``AdamWeightDecay`` has no bias correction, so its first
+steps are larger than AdamW's (3.2x at step 100). ``max_steps`` caps the optimiser steps of each epoch."""
 
 LAPT_DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "new_rows_lr": None, "new_rows_file": None}
 
@@ -85,16 +100,23 @@ MODEL_SHAPE_DEFAULTS: dict[str, Any] = {"layers": 6, "heads": 12, "hidden": 768,
 SCRATCH_DEFAULTS: dict[str, Any] = {
     **COMMON_DEFAULTS,
     **MODEL_SHAPE_DEFAULTS,
+    "instances": "line_by_line",
     "lr": 1e-4,
     "warmup_steps": "epoch",
     "batch_size": 64,
+    "weight_decay": 0.0,
+    "adam_epsilon": 1e-8,
+    "bias_correction": True,
     "dupe_factor": 1,
     "selection": "last",
     "vocab_size": 52000,
     "min_frequency": 2,
     "max_position_embeddings": 514,
 }
-"""PAPER §5.2: 20 epochs at 1e-4, warm-up over the first epoch, the last epoch kept."""
+"""PAPER §5.2: the HF ``Trainer`` on a ``LineByLineTextDataset`` (one line a sequence, dynamic
+masking), its AdamW defaults (eps 1e-8, no weight decay, bias correction), 20 epochs at 1e-4,
+warm-up over the first epoch, the last epoch kept. ``dupe_factor`` and the other packing keys
+apply only with ``instances: bert``."""
 
 SCRATCH_SPECIALS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 
@@ -107,6 +129,22 @@ SELECTIONS: dict[str, Callable[[Mapping[int, float]], int]] = {
 }
 
 _NO_DECAY = ("bias", "LayerNorm", "layer_norm")
+
+
+def _bert_instances(tokenizer: PreTrainedTokenizerBase, text: Text, settings: Mapping[str, Any]) -> Instances:
+    instance_settings = InstanceSettings(**{field.name: settings[field.name] for field in fields(InstanceSettings)})
+    return create_instances(tokenize_documents(tokenizer, text.documents), Specials.of(tokenizer), instance_settings)
+
+
+def _lines(tokenizer: PreTrainedTokenizerBase, text: Text, settings: Mapping[str, Any]) -> Lines:
+    return Lines.of(tokenizer, text.lines(), settings["max_seq_length"], settings["masked_lm_prob"], settings["seed"])
+
+
+TRAINING_DATA: dict[str, Callable[[PreTrainedTokenizerBase, Any, Mapping[str, Any]], Instances | Lines]] = {
+    "bert": _bert_instances,
+    "line_by_line": _lines,
+}
+"""How the train split becomes training sequences, by the ``instances`` setting."""
 
 
 def _is_int(value: Any) -> bool:
@@ -129,6 +167,8 @@ _positive = lambda value: _is_number(value) and value > 0  # noqa: E731
 _fraction = lambda value: _is_number(value) and 0 < value < 1  # noqa: E731
 
 _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "instances": (lambda v: v in TRAINING_DATA, "one of bert, line_by_line"),
+    "bias_correction": (lambda v: isinstance(v, bool), "true or false"),
     "epochs": (_int_at_least(1), "an integer >= 1"),
     "lr": (_positive, "a number > 0"),
     "warmup_steps": (lambda v: v == "epoch" or _int_at_least(0)(v), "an integer >= 0 or 'epoch'"),
@@ -224,8 +264,8 @@ def evaluate(model: PreTrainedModel, batches: Sequence[Batch]) -> float:
     return total / weight
 
 
-class RowTieredAdamW(torch.optim.AdamW):
-    """AdamW in which chosen rows of one matrix take their own learning rate.
+class RowTieredAdamW(AdamW):
+    """HF's AdamW (``specmlm.tasks.optimizer``) in which chosen rows of one matrix take their own rate.
 
     This is the "true tiered VA" of PAPER §5.5: the new wordpiece rows at ``ratio`` times the
     learning rate (1e-4 against 2e-5), with the same schedule and weight decay. AdamW steps every
@@ -245,21 +285,21 @@ class RowTieredAdamW(torch.optim.AdamW):
         self.tiered_group = next(i for i, group in enumerate(self.param_groups) if any(p is tiered for p in group["params"]))
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], float] | None = None) -> float | None:
+    def step(self, closure: None = None) -> None:
         stepped = self.tiered.grad is not None
         before = self.tiered.index_select(0, self.rows)
-        loss = super().step(closure)
+        super().step(closure)
         if stepped:
             group, state = self.param_groups[self.tiered_group], self.state[self.tiered]
             beta1, beta2 = group["betas"]
-            step = float(state["step"])
+            step = state["step"]
             lr = group["lr"] * self.ratio
+            correction = math.sqrt(1 - beta2 ** step) / (1 - beta1 ** step) if group["correct_bias"] else 1.0
             moment = state["exp_avg"].index_select(0, self.rows)
-            denominator = (state["exp_avg_sq"].index_select(0, self.rows).sqrt() / math.sqrt(1 - beta2 ** step))
+            denominator = state["exp_avg_sq"].index_select(0, self.rows).sqrt_().add_(group["eps"])
+            before.addcdiv_(moment, denominator, value=-lr * correction)
             before.mul_(1 - lr * group["weight_decay"])
-            before.addcdiv_(moment, denominator.add_(group["eps"]), value=-lr / (1 - beta1 ** step))
             self.tiered.index_copy_(0, self.rows, before)
-        return loss
 
 
 def build_optimizer(model: PreTrainedModel, settings: Mapping[str, Any], rows: Sequence[int]) -> RowTieredAdamW:
@@ -270,9 +310,9 @@ def build_optimizer(model: PreTrainedModel, settings: Mapping[str, Any], rows: S
         (no_decay if any(part in name for part in _NO_DECAY) else decay).append(parameter)
     groups = [{"params": decay, "weight_decay": settings["weight_decay"]}, {"params": no_decay, "weight_decay": 0.0}]
     ratio = (settings.get("new_rows_lr") or settings["lr"]) / settings["lr"]
-    tiered = model.get_input_embeddings().weight
     return RowTieredAdamW(groups, lr=settings["lr"], betas=(0.9, 0.999), eps=settings["adam_epsilon"],
-                          fused=tiered.device.type in FUSED_DEVICES, tiered=tiered, rows=rows, ratio=ratio)
+                          correct_bias=settings["bias_correction"], tiered=model.get_input_embeddings().weight,
+                          rows=rows, ratio=ratio)
 
 
 def read_rows(path: str | Path, tokenizer: PreTrainedTokenizerBase) -> list[int]:
@@ -370,8 +410,7 @@ def train_mlm(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, train:
     out_dir, ckpt_dir = Path(out_dir), Path(ckpt_dir)
     _set_threads(settings["threads"])
     device = _device()
-    instance_settings = InstanceSettings(**{field.name: settings[field.name] for field in fields(InstanceSettings)})
-    instances = create_instances(tokenize_documents(tokenizer, train.documents), Specials.of(tokenizer), instance_settings)
+    instances = TRAINING_DATA[settings["instances"]](tokenizer, train, settings)
     if not len(instances):
         raise InputError(train.source, None, "no training sequence: expected text that the tokenizer turns into pieces")
     held_out = _held_out(tokenizer, valid, settings)
@@ -441,19 +480,21 @@ class _Plan:
         return cls(per_epoch, total, min(warmup, total))
 
 
-def _train_epoch(model: PreTrainedModel, instances: Instances, optimizer: RowTieredAdamW,
+def _train_epoch(model: PreTrainedModel, instances: Instances | Lines, optimizer: RowTieredAdamW,
                  scheduler: torch.optim.lr_scheduler.LambdaLR, settings: Mapping[str, Any], plan: _Plan,
                  epoch: int) -> float:
-    """One epoch; the data order comes from ``seed + epoch`` alone, so a resumed epoch repeats it."""
+    """One epoch; its data order and (``line_by_line``) masks come from the seed and the epoch
+    alone, so a resumed epoch repeats them."""
     device = next(model.parameters()).device
     order = torch.randperm(len(instances), generator=torch.Generator().manual_seed(settings["seed"] + epoch)).numpy()
     size, log_every = settings["batch_size"], settings["log_every"]
+    batch_of = instances.masker(epoch)
     model.train()
     epoch_loss = torch.zeros((), device=device)
     window = _Window(device)
     progress = tqdm(total=plan.steps_per_epoch, desc=f"epoch {epoch}", leave=False, disable=not sys.stderr.isatty())
     for step in range(1, plan.steps_per_epoch + 1):
-        batch = instances.batch(order[(step - 1) * size:step * size])
+        batch = batch_of(order[(step - 1) * size:step * size])
         with _autocast(device):
             loss = masked_lm_loss(model, batch.to(device))
         loss.backward()
@@ -503,7 +544,7 @@ def _held_out(tokenizer: PreTrainedTokenizerBase, valid: Text, settings: Mapping
     return batches
 
 
-def _fingerprint(settings: Mapping[str, Any], instances: Instances, held_out: Sequence[Batch],
+def _fingerprint(settings: Mapping[str, Any], instances: Instances | Lines, held_out: Sequence[Batch],
                  model: PreTrainedModel, rows: Sequence[int]) -> str:
     """Hash of everything that decides the numbers: settings, data as tokenised, starting weights."""
     digest = hashlib.sha256(json.dumps({k: v for k, v in settings.items() if k not in RUN_ONLY["pretrain"]},

@@ -13,11 +13,11 @@ VERSIONS: dict[str, int] = {
     "transliterate": 1,
     "tokenizer": 1,
     "tokstats": 2,
-    "base_model": 1,
+    "base_model": 2,
     "vocab": 1,
-    "pretrain": 2,
+    "pretrain": 3,
     "fasttext": 1,
-    "finetune": 2,
+    "finetune": 3,
     "aggregate": 2,
 }
 

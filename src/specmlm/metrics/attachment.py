@@ -5,6 +5,10 @@ alignment reduces to position: a word counts for UAS when its HEAD matches, for 
 and the universal DEPREL (the part before ``:``) match. Punctuation counts. Multiword-token
 range lines are not words and never enter the count. ``tests/test_metrics.py`` checks these
 numbers against the official ``conll18_ud_eval`` shipped in ``udtools``.
+
+``training_attachment_scores`` is the other LAS, the one that picked the paper's epochs
+(PAPER §7.3): AllenNLP's ``AttachmentScores`` as its biaffine parser feeds it, which skips every
+word whose gold POS tag is punctuation and compares whole labels, subtypes included.
 """
 
 from __future__ import annotations
@@ -32,6 +36,34 @@ def attachment_scores(gold: Sequence[UDSentence], pred: Sequence[UDSentence]) ->
             if gold_head == pred_head:
                 uas += 1
                 las += universal(gold_rel) == universal(pred_rel)
+    return {
+        "las": las / words if words else 0.0,
+        "uas": uas / words if words else 0.0,
+        "las_correct": las,
+        "uas_correct": uas,
+        "words": words,
+    }
+
+
+PUNCTUATION_TAGS = frozenset({"``", "''", ":", ",", ".", "PU", "PUNCT", "SYM"})
+"""AllenNLP ``biaffine_parser``'s ``POS_TO_IGNORE``; its UD reader gives UPOS, so PUNCT and SYM."""
+
+
+def training_attachment_scores(gold: Sequence[UDSentence], pred: Sequence[UDSentence]) -> dict[str, float | int]:
+    """UAS and LAS as AllenNLP reported them during training: words tagged as punctuation in
+    ``gold.upos`` are skipped, and a label is right only when it matches with its subtype."""
+    words = uas = las = 0
+    for gold_sentence, pred_sentence in zip(gold, pred, strict=True):
+        for tag, gold_head, pred_head, gold_rel, pred_rel in zip(
+            gold_sentence.upos, gold_sentence.heads, pred_sentence.heads, gold_sentence.deprels,
+            pred_sentence.deprels, strict=True,
+        ):
+            if tag in PUNCTUATION_TAGS:
+                continue
+            words += 1
+            if gold_head == pred_head:
+                uas += 1
+                las += gold_rel == pred_rel
     return {
         "las": las / words if words else 0.0,
         "uas": uas / words if words else 0.0,

@@ -2,9 +2,16 @@
 
 A learned root sentinel is prepended to the words; one-layer ELU MLPs (arc 100, label 100)
 give head and dependent views; a biaffine scores every (dependent, head) pair and a bilinear
-layer the labels of an arc. Training uses the gold heads. Decoding finds the maximum spanning
-tree with ``ufal.chu_liu_edmonds`` and then labels each decoded arc, so every prediction is a
-well-formed tree with exactly one word attached to the root.
+layer the labels of an arc. Training uses the gold heads; as in AllenNLP, a word's own position
+stays among its candidate heads in the arc softmax (no self-loop mask).
+
+Decoding is AllenNLP's ``_mst_decode``: every arc gets the energy
+``exp(log P(head) + max_label log P(label | arc))`` (the arc scored with its best label), the
+arcs from the root get energy 0 (its ``scores[0, :] = 0``), and the maximum spanning tree of
+those energies (``ufal.chu_liu_edmonds``) keeps each arc's best label. With zero-energy root
+arcs the best tree already has one root word; the single-root constraint is kept on top, so
+that ties (energies that underflow to 0) never yield several roots, which the CoNLL 2018
+scorer rejects.
 """
 
 from __future__ import annotations
@@ -43,12 +50,12 @@ def bilinear(layer: nn.Bilinear, left: torch.Tensor, right: torch.Tensor) -> tor
 
 
 def mst_heads(scores: np.ndarray) -> list[int]:
-    """Heads (1-based, 0 = root) of the best tree with a single root word.
+    """Heads (1-based, 0 = root) of the tree with a single root word and the largest total score.
 
-    ``scores[d, h]`` is the log-probability of head ``h`` for dependent ``d``, row and column 0
-    being the root (the orientation ``chu_liu_edmonds`` expects: a row lists a dependent's
-    heads). Subtracting more than any score difference from every root arc makes the best tree
-    the best among trees with one root word, exactly.
+    ``scores[d, h]`` is the score of head ``h`` for dependent ``d``, row and column 0 being the
+    root (the orientation ``chu_liu_edmonds`` expects: a row lists a dependent's heads).
+    Subtracting more than any score difference from every root arc makes the best tree the best
+    among trees with one root word, exactly.
     """
     size = scores.shape[0]
     if size == 2:
@@ -60,6 +67,21 @@ def mst_heads(scores: np.ndarray) -> list[int]:
     matrix[1:, 0] -= size * spread + 1.0
     heads, _ = chu_liu_edmonds(matrix)
     return [int(head) for head in heads[1:]]
+
+
+def decode_tree(arc_logp: np.ndarray, label_logp: np.ndarray) -> tuple[list[int], list[int]]:
+    """Heads (0 = root) and label ids of one sentence, decoded as AllenNLP's biaffine parser does.
+
+    ``arc_logp[d - 1, h]`` is the log-probability of head ``h`` (0 = root) for word ``d``;
+    ``label_logp[d - 1, h, l]`` the log-probability of label ``l`` on that arc.
+    """
+    best = label_logp.max(-1)
+    energy = np.zeros((len(arc_logp) + 1, len(arc_logp) + 1))
+    energy[1:] = np.exp(arc_logp + best)
+    energy[:, 0] = 0.0
+    heads = mst_heads(energy)
+    labels = label_logp.argmax(-1)
+    return heads, [int(labels[word, head]) for word, head in enumerate(heads)]
 
 
 class BiaffineParser(nn.Module):
@@ -93,9 +115,7 @@ class BiaffineParser(nn.Module):
         ones = head_arc.new_ones(batch, head_arc.shape[1], 1)
         arcs = torch.cat([dep_arc, ones], -1) @ self.arc_weight @ torch.cat([head_arc, ones], -1).transpose(1, 2)
         arcs = arcs.float() + self.arc_bias
-        size = arcs.shape[1]
-        eye = torch.eye(size, dtype=torch.bool, device=arcs.device).unsqueeze(0)
-        arcs = arcs.masked_fill(~full_mask.unsqueeze(1) | eye, float("-inf"))
+        arcs = arcs.masked_fill(~full_mask.unsqueeze(1), float("-inf"))
         return torch.log_softmax(arcs, dim=-1), head_label, dep_label, full_mask
 
     def _label_logits(self, head_label: torch.Tensor, dep_label: torch.Tensor, heads: torch.Tensor) -> torch.Tensor:
@@ -119,10 +139,13 @@ class BiaffineParser(nn.Module):
     @torch.no_grad()
     def decode(self, word_vectors: torch.Tensor, mask: torch.Tensor) -> list[tuple[list[int], list[int]]]:
         arc_logp, head_label, dep_label, _ = self._views(word_vectors, mask)
-        scores = arc_logp.cpu().numpy()
-        lengths = mask.sum(1).tolist()
-        heads = torch.zeros(mask.shape, dtype=torch.long)
-        for row, length in enumerate(lengths):
-            heads[row, :length] = torch.tensor(mst_heads(scores[row, : length + 1, : length + 1]))
-        labels = self._label_logits(head_label, dep_label, heads.to(mask.device)).argmax(-1).cpu()
-        return [(heads[row, :length].tolist(), labels[row, :length].tolist()) for row, length in enumerate(lengths)]
+        trees = []
+        weight, bias = self.label_bilinear.weight, self.label_bilinear.bias
+        for row, length in enumerate(mask.sum(1).tolist()):
+            # label scores of every (dependent, head) pair, without materialising the pairs' inputs
+            projected = torch.einsum("hi,lij->hlj", head_label[row, : length + 1], weight.to(head_label.dtype))
+            pairs = torch.einsum("hlj,dj->dhl", projected, dep_label[row, 1 : length + 1]).float() + bias.float()
+            label_logp = torch.log_softmax(pairs, dim=-1)
+            trees.append(decode_tree(arc_logp[row, 1 : length + 1, : length + 1].cpu().numpy(),
+                                     label_logp.cpu().numpy()))
+        return trees

@@ -20,7 +20,7 @@ from torch import nn
 from specmlm.errors import ConfigError, InputError
 from specmlm.formats.conllu import POS_COLUMNS, UDSentence, read_conllu, task_view, write_conllu
 from specmlm.formats.ner import NerSentence, read_prepared_ner, write_ner
-from specmlm.metrics.attachment import attachment_files, attachment_scores
+from specmlm.metrics.attachment import attachment_files, training_attachment_scores
 from specmlm.metrics.pos_accuracy import pos_accuracy, pos_accuracy_files
 from specmlm.metrics.span_f1 import span_f1, span_f1_files
 from specmlm.tasks.biaffine import BiaffineParser
@@ -150,7 +150,8 @@ class PosTask(TreebankFile, TagTask):
 
 
 class UdTask(TreebankFile):
-    """Dependency parsing; labels are full DEPRELs (subtypes kept in training, ignored in LAS)."""
+    """Dependency parsing; labels are full DEPRELs (subtypes kept in training and in the dev LAS
+    that picks the epoch, ignored in the CoNLL 2018 LAS of the written files)."""
 
     name, folder, extension, metric = "ud", "ud", "conllu", "las"
 
@@ -176,11 +177,15 @@ class UdTask(TreebankFile):
         return heads, [labels[i] for i in rels]
 
     def score(self, split: Split, predictions: list[tuple[list[int], list[str]]]) -> dict[str, float | int]:
-        def trees(annotations: list[tuple[list[int], list[str]]]) -> list[UDSentence]:
-            return [UDSentence(words, [], [], heads, rels)
-                    for words, (heads, rels) in zip(split.words, annotations, strict=True)]
+        """The dev score that picks the epoch: AllenNLP's LAS (punctuation skipped, full labels),
+        as the paper's runs were early-stopped on; test and final scores are CoNLL 2018's."""
+        tags = [[word["upos"] or "_" for word in words_of(sentence)] for sentence in split.source]
 
-        return attachment_scores(trees(split.gold), trees(predictions))
+        def trees(annotations: list[tuple[list[int], list[str]]]) -> list[UDSentence]:
+            return [UDSentence(words, upos, [], heads, rels)
+                    for words, upos, (heads, rels) in zip(split.words, tags, annotations, strict=True)]
+
+        return training_attachment_scores(trees(split.gold), trees(predictions))
 
     def write(
         self, split: Split, predictions: list[tuple[list[int], list[str]]], path: Path, settings: dict[str, Any]
@@ -238,7 +243,7 @@ def transformer_encoder(
 def fasttext_encoder(
     model_dir: Path, task: str, train_words: list[list[str]], settings: dict[str, Any]
 ) -> FastTextEncoder:
-    return FastTextEncoder(model_dir, task, train_words)
+    return FastTextEncoder(model_dir, task, train_words, settings["bilstm"])
 
 
 # Paper §7.3: HF AdamW's bias correction was off for the BERT family and on for RoBERTa.
