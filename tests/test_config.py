@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,8 @@ def test_paper_config_describes_the_whole_study(paper: dict) -> None:
     assert study.model_dir("ug-Latn", "va") == "results/models/ug-Latn/va"
 
 
-def test_demo_config_is_valid() -> None:
-    study = Study(load(REPO / "demo" / "config.yaml"))
+def test_demo_config_is_valid(demo: dict) -> None:
+    study = Study(demo)
     assert {"ug", "ug-Latn", "wo", "mt"} == set(study.views)
 
 
@@ -133,6 +134,19 @@ def test_dry_run_checks_name_the_key(demo: dict, edit, key: str, message: str) -
         validate(config)
     assert err.value.key == key
     assert message in str(err.value)
+
+
+def test_a_file_modified_in_the_future_is_named(demo: dict, tmp_path: Path) -> None:
+    """Snakemake would fail the fetch job after it ran (outputs older than an input)."""
+    future = tmp_path / "train.conllu"
+    future.write_text("", encoding="utf-8")
+    os.utime(future, (4118097600, 4118097600))  # 2100-07-01 12:00 UTC: in 2100 in every time zone
+    config = copy.deepcopy(demo)
+    config["languages"]["wo"]["ud"]["files"]["train"] = str(future)
+    with pytest.raises(ConfigError) as err:
+        validate(config)
+    assert err.value.key == "languages.wo.ud.files.train"
+    assert f"{future} was modified in the future (" in str(err.value) and " 2100), which would fail the job" in str(err.value)
 
 
 def test_a_missing_file_of_a_language_outside_the_study_is_no_error(demo: dict) -> None:

@@ -67,7 +67,7 @@ def _write_study(work: Path) -> None:
         languages[lang]["ud"]["files"] = {split: f"data/{lang}/ud/{split}.conllu" for split in ("train", "dev", "test")}
         languages[lang]["text"].update(files=[f"data/{lang}/text.txt"], lines_per_document=10)
     languages["wo"]["ner"]["files"] = {split: f"data/wo/ner/{split}.txt" for split in ("train", "dev", "test")}
-    (work / "study.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    (work / "study.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def planned(work: Path, *configfiles: str) -> set[tuple[str, str]]:
-    result = snakemake(work, "-s", str(REPO / "Snakefile"), "-n", *TARGETS, "--configfile", "study.yaml", *configfiles)
+    result = snakemake(work, "-s", str(REPO / "Snakefile"), "-n", *TARGETS, "--configfile", *(configfiles or ["study.yaml"]))
     return planned_job_set(result.stdout)
 
 
@@ -154,7 +154,13 @@ def test_a_new_file_under_the_configs_path_reruns_that_dataset(study: Path) -> N
     moved.parent.mkdir(exist_ok=True)
     moved.write_text(_blocks(DEMO / "ud/UD_Wolof-WTB/wo_wtb-ud-train.conllu", 41), encoding="utf-8")
     (study / "moved.yaml").write_text("languages: {wo: {ud: {files: {train: elsewhere/train.conllu}}}}\n", encoding="utf-8")
-    assert planned(study, "moved.yaml") == UD_WO
+    assert planned(study, "study.yaml", "moved.yaml") == UD_WO
+
+
+def test_the_order_of_keys_in_the_config_changes_nothing(study: Path) -> None:
+    config = yaml.safe_load((study / "study.yaml").read_text(encoding="utf-8"))
+    (study / "sorted.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=True), encoding="utf-8")
+    assert planned(study, "sorted.yaml") == set()
 
 
 def test_an_edited_vocabulary_rebuilds_only_the_tokenizer(study: Path, restore: Callable[[str], Path]) -> None:
@@ -165,9 +171,8 @@ def test_an_edited_vocabulary_rebuilds_only_the_tokenizer(study: Path, restore: 
 
 
 def test_touch_and_same_bytes_resaves_rerun_nothing(study: Path) -> None:
-    future = 4102444800  # 2100-01-01: newer than every output
     for name in ("data/wo/ud/train.conllu", "data/wo/text.txt", "data/vocab.txt", "data/base.txt"):
-        os.utime(study / name, (future, future))
+        os.utime(study / name)  # now: newer than every output
     _rename_over(study / "data/mt/text.txt", (study / "data/mt/text.txt").read_bytes())
     assert planned(study) == set()
 
@@ -229,3 +234,21 @@ def test_fetch_copies_local_files_and_records_where_each_line_came_from(tmp_path
     assert sources.origin(raw) == ("dev.conllu", "languages.wo.ud.files.dev")
     assert sources.origin_line(raw, 7) == ("dev.conllu", "languages.wo.ud.files.dev", 7)
     assert sources.origin("elsewhere/dev.conllu") is None
+
+
+def test_a_bad_input_fails_once_whatever_the_retries(study: Path, tmp_path: Path) -> None:
+    """prepare_ud says `retries: 0`, which wins over `--retries` (a profile's too): the same
+    input would fail the same way again."""
+    shutil.copytree(study / "data", tmp_path / "data")
+    shutil.copy(study / "study.yaml", tmp_path)
+    dev = tmp_path / "data/wo/ud/dev.conllu"
+    lines = dev.read_text(encoding="utf-8").split("\n")
+    word = next(i for i, line in enumerate(lines) if line[:1].isdigit())
+    columns = lines[word].split("\t")
+    columns[6] = "x"  # HEAD
+    lines[word] = "\t".join(columns)
+    dev.write_text("\n".join(lines), encoding="utf-8")
+    result = snakemake(tmp_path, "-s", str(REPO / "Snakefile"), "--cores", "1", "--retries", "2", "results/data/wo/ud/report.json",
+                       "--configfile", "study.yaml", check=False)
+    assert result.returncode == 1
+    assert result.stderr.count("Error in rule prepare_ud") == 1, result.stderr[-3000:]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -164,10 +165,15 @@ def used_base_models(config: dict[str, Any]) -> list[str]:
 def _check_local_files(config: dict[str, Any]) -> None:
     used = [f"languages.{lang}" for lang in used_languages(config)] + [f"base_models.{b}" for b in used_base_models(config)]
     files = tracked.local_files(config)
+    now = time.time()
     for prefix in used:
         for local in tracked.under(files, prefix):
             if not local.path.exists():
                 raise ConfigError(local.key, f"{local.written} does not exist (relative paths start at the working directory, {Path.cwd()})")
+            # Snakemake fails any job whose outputs are older than an input, ancient() or not.
+            if local.path.stat().st_mtime > now:
+                raise ConfigError(local.key, f"{local.path} was modified in the future ({time.ctime(local.path.stat().st_mtime)}), "
+                                  "which would fail the job that reads it; `touch` it (the same bytes rerun nothing)")
 
 
 def _check_transfer(config: dict[str, Any]) -> None:

@@ -93,9 +93,13 @@ def under(files: list[LocalFile], prefix: str) -> list[LocalFile]:
     return [f for f in files if f.key == prefix or f.key.startswith(prefix + ".")]
 
 
-def content(files: list[LocalFile]) -> list[list[str]]:
-    """[key, path, SHA-256] of each file: the param that reruns a reader when bytes change."""
-    return [[f.key, str(f.path), sha256(f.path)] for f in files]
+def content(files: list[LocalFile]) -> dict[str, dict[str, str]]:
+    """{key: {path: SHA-256}}: the param that reruns a reader when bytes change (a mapping, so
+    that the order of keys in a config file changes nothing once rendered key-sorted)."""
+    found: dict[str, dict[str, str]] = {}
+    for f in files:
+        found.setdefault(f.key, {})[str(f.path)] = sha256(f.path)
+    return found
 
 
 def sha256(path: str | Path) -> str:

@@ -35,9 +35,11 @@ wildcard_constraints:
     seed="[0-9]+",
 
 
-def settings(stage, value):
-    """A rule's params: its own config slice, key-sorted, with the stage's code version."""
-    return canonical({"version": VERSIONS[stage], "settings": value})
+def settings(stage, value, content=None):
+    """A rule's params: its own config slice, key-sorted, with the stage's code version, and
+    the content of the local files it reads (local_content; absent when there are none, so a
+    study of remote sources has the params it always had)."""
+    return canonical({"version": VERSIONS[stage], "settings": value, **({"content": content} if content else {})})
 
 
 def language(wildcards):
@@ -69,12 +71,12 @@ LOCAL_FILES = tracked.local_files(config)
 
 def local_inputs(*prefixes):
     """The local files under these config keys, as inputs whose timestamps never rerun a job:
-    their content (local_content, a param) does. Why: src/specmlm/tracked.py."""
+    their content (local_content, in the rule's settings) does. Why: src/specmlm/tracked.py."""
     return [ancient(str(f.path)) for prefix in prefixes for f in tracked.under(LOCAL_FILES, prefix)]
 
 
 def local_content(*prefixes):
-    return canonical([entry for prefix in prefixes for entry in tracked.content(tracked.under(LOCAL_FILES, prefix))])
+    return {key: digests for prefix in prefixes for key, digests in tracked.content(tracked.under(LOCAL_FILES, prefix)).items()}
 
 
 # --- download -----------------------------------------------------------
@@ -88,7 +90,8 @@ def fetch_params(dataset):
 
     def params(w):
         entry = {key: value for key, value in language(w)[dataset].items() if key in FETCH_KEYS}
-        return settings(f"fetch_{dataset}", {"entry": entry, "downloads": config["downloads"], "where": f"languages.{w.lang}.{dataset}"})
+        where = f"languages.{w.lang}.{dataset}"
+        return settings(f"fetch_{dataset}", {"entry": entry, "downloads": config["downloads"], "where": where}, local_content(where))
 
     return params
 
@@ -211,7 +214,9 @@ BUILT_BASES = [b for b, spec in config["base_models"].items() if "build" in spec
 
 def base_source(wildcards):
     """A base model's config entry with the download settings it is fetched under."""
-    return settings("base_model", {"entry": config["base_models"][wildcards.base], "downloads": config["downloads"], "where": f"base_models.{wildcards.base}"})
+    where = f"base_models.{wildcards.base}"
+    return settings("base_model", {"entry": config["base_models"][wildcards.base], "downloads": config["downloads"], "where": where},
+                    local_content(f"{where}.source"))
 
 
 # --- finetune -----------------------------------------------------------

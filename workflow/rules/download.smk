@@ -1,6 +1,6 @@
 # Download: every raw file of the study, verified and cached, fetched once.
 # These rules need the network, so the SLURM profile runs them on the submit host (localrules).
-# Local `files:` are inputs tracked by content (common.smk, local_inputs/local_content).
+# Local `files:` are inputs tracked by content (common.smk: local_inputs, local_content).
 
 localrules: fetch_ud, fetch_ner, fetch_text
 
@@ -12,7 +12,6 @@ rule fetch_ud:
         expand("results/raw/{{lang}}/ud/{split}.conllu", split=["train", "dev", "test"]),
     params:
         settings=fetch_params("ud"),
-        content=lambda w: local_content(f"languages.{w.lang}.ud"),
     retries: 0
     conda:
         "../../envs/specmlm.yaml"
@@ -31,7 +30,6 @@ rule fetch_ner:
         expand("results/raw/{{lang}}/ner/{split}.txt", split=["train", "dev", "test"]),
     params:
         settings=fetch_params("ner"),
-        content=lambda w: local_content(f"languages.{w.lang}.ner"),
     retries: 0
     conda:
         "../../envs/specmlm.yaml"
@@ -50,7 +48,6 @@ rule fetch_text:
         "results/raw/{lang}/text/corpus.txt",
     params:
         settings=fetch_params("text"),
-        content=lambda w: local_content(f"languages.{w.lang}.text"),
     retries: 0
     conda:
         "../../envs/specmlm.yaml"

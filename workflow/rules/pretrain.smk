@@ -12,7 +12,6 @@ rule fetch_base_model:
         directory("results/base/{base}"),
     params:
         settings=base_source,
-        content=lambda w: local_content(f"base_models.{w.base}.source"),
     wildcard_constraints:
         base="|".join(FETCHED_BASES),
     retries: 0
@@ -33,8 +32,7 @@ rule build_base_model:
     output:
         directory("results/base/{base}"),
     params:
-        settings=lambda w: settings("base_model", config["base_models"][w.base]),
-        content=lambda w: local_content(f"base_models.{w.base}.build"),
+        settings=lambda w: settings("base_model", config["base_models"][w.base], local_content(f"base_models.{w.base}.build")),
         checkpoints=lambda w: checkpoint_dir("base", w.base),
     wildcard_constraints:
         base="|".join(BUILT_BASES),

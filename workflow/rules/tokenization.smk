@@ -11,8 +11,8 @@ rule base_tokenizer:
     output:
         directory("results/tokenizers/{base}"),
     params:
-        settings=lambda w: settings("tokenizer", {"entry": config["base_models"][w.base], "downloads": config["downloads"], "where": f"base_models.{w.base}"}),
-        content=lambda w: local_content(f"base_models.{w.base}.build.vocab", f"base_models.{w.base}.source"),
+        settings=lambda w: settings("tokenizer", {"entry": config["base_models"][w.base], "downloads": config["downloads"], "where": f"base_models.{w.base}"},
+                                    local_content(f"base_models.{w.base}.build.vocab", f"base_models.{w.base}.source")),
     retries: 0
     conda:
         "../../envs/specmlm.yaml"
