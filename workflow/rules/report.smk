@@ -56,6 +56,7 @@ rule pretraining_table:
         report("results/tables/pretraining.csv", caption="../report/pretraining.rst", category="Tables"),
     params:
         settings=lambda w: settings("aggregate", {"models": pretrained_models()}),
+    retries: 0
     conda:
         "../../envs/specmlm.yaml"
     log:
