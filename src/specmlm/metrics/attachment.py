@@ -13,7 +13,7 @@ word whose gold POS tag is punctuation and compares whole labels, subtypes inclu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from specmlm.formats.conllu import UDSentence, read_ud
@@ -25,45 +25,25 @@ def universal(deprel: str) -> str:
     return deprel.split(":", 1)[0]
 
 
-def attachment_scores(gold: Sequence[UDSentence], pred: Sequence[UDSentence]) -> dict[str, float | int]:
-    """UAS and LAS of aligned sentences (the caller has checked that their words match)."""
-    words = uas = las = 0
-    for gold_sentence, pred_sentence in zip(gold, pred, strict=True):
-        for gold_head, pred_head, gold_rel, pred_rel in zip(
-            gold_sentence.heads, pred_sentence.heads, gold_sentence.deprels, pred_sentence.deprels, strict=True
-        ):
-            words += 1
-            if gold_head == pred_head:
-                uas += 1
-                las += universal(gold_rel) == universal(pred_rel)
-    return {
-        "las": las / words if words else 0.0,
-        "uas": uas / words if words else 0.0,
-        "las_correct": las,
-        "uas_correct": uas,
-        "words": words,
-    }
-
-
 PUNCTUATION_TAGS = frozenset({"``", "''", ":", ",", ".", "PU", "PUNCT", "SYM"})
 """AllenNLP ``biaffine_parser``'s ``POS_TO_IGNORE``; its UD reader gives UPOS, so PUNCT and SYM."""
 
 
-def training_attachment_scores(gold: Sequence[UDSentence], pred: Sequence[UDSentence]) -> dict[str, float | int]:
-    """UAS and LAS as AllenNLP reported them during training: words tagged as punctuation in
-    ``gold.upos`` are skipped, and a label is right only when it matches with its subtype."""
+def _attachment(gold: Sequence[UDSentence], pred: Sequence[UDSentence], counted: Callable[[str], bool],
+                label: Callable[[str], str]) -> dict[str, float | int]:
+    """UAS and LAS over the words whose gold tag is ``counted``, labels compared as ``label`` maps them."""
     words = uas = las = 0
     for gold_sentence, pred_sentence in zip(gold, pred, strict=True):
         for tag, gold_head, pred_head, gold_rel, pred_rel in zip(
             gold_sentence.upos, gold_sentence.heads, pred_sentence.heads, gold_sentence.deprels,
             pred_sentence.deprels, strict=True,
         ):
-            if tag in PUNCTUATION_TAGS:
+            if not counted(tag):
                 continue
             words += 1
             if gold_head == pred_head:
                 uas += 1
-                las += gold_rel == pred_rel
+                las += label(gold_rel) == label(pred_rel)
     return {
         "las": las / words if words else 0.0,
         "uas": uas / words if words else 0.0,
@@ -71,6 +51,17 @@ def training_attachment_scores(gold: Sequence[UDSentence], pred: Sequence[UDSent
         "uas_correct": uas,
         "words": words,
     }
+
+
+def attachment_scores(gold: Sequence[UDSentence], pred: Sequence[UDSentence]) -> dict[str, float | int]:
+    """UAS and LAS of aligned sentences (the caller has checked that their words match)."""
+    return _attachment(gold, pred, counted=lambda tag: True, label=universal)
+
+
+def training_attachment_scores(gold: Sequence[UDSentence], pred: Sequence[UDSentence]) -> dict[str, float | int]:
+    """UAS and LAS as AllenNLP reported them during training: words tagged as punctuation in
+    ``gold.upos`` are skipped, and a label is right only when it matches with its subtype."""
+    return _attachment(gold, pred, counted=lambda tag: tag not in PUNCTUATION_TAGS, label=lambda rel: rel)
 
 
 def attachment_files(gold_path: str | Path, pred_path: str | Path) -> dict[str, float | int]:
