@@ -17,7 +17,7 @@ from docutils.utils import SystemMessage
 from scipy import stats
 
 from specmlm import plots
-from specmlm.aggregate import read_scores, task_table
+from specmlm.aggregate import read_scores, task_table, with_baselines
 from specmlm.config import load
 from specmlm.errors import ConfigError
 from specmlm.published import METRIC, published
@@ -65,6 +65,8 @@ def write_task_tables(root: Path) -> None:
                     path.write_text(json.dumps({"test": {METRIC[task]: score / 100}}))
                     paths.append(path)
         table = task_table(read_scores(paths), task, {v: {"language": v.split("-")[0]} for v in views})
+        baselines = pd.DataFrame({"task": task, "view": views, "test": [50.0 + i for i in range(len(views))]})
+        table = with_baselines(table, baselines)
         table.to_csv(root / f"tables/{task}.csv", index=False)
 
 
@@ -152,6 +154,7 @@ def test_scores_plot_matches_its_table(study: Path, drawn: tuple[Path, dict[str,
         assert panel["values"][variant] == dict(zip(rows["view"], rows["mean"], strict=True))
         assert panel["published"][variant] == int(rows["published_mean"].notna().sum())
     assert panel["xticklabels"] == [*VIEWS[task], "avg"]
+    assert panel["baselines"] == {view: 50.0 + i for i, view in enumerate(VIEWS[task])}
     assert panel["ylabel"] == f"{plots.TASK_METRIC[task]} on the test set (%)"
     assert panel["xlabel"].startswith("view")
 

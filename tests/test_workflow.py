@@ -32,6 +32,7 @@ def test_dry_run_of_the_paper_config_plans_every_stage(repo: Path) -> None:
     # 11 views x (LAPT, VA, RoBERTa, fastText) + XLM-R LAPT and VA for the 10 NER transfer targets.
     assert jobs["pretrain"] == 44 + 20
     assert jobs["task_table"] == 3 and jobs["transfer_table"] == 1
+    assert jobs["baselines"] == 1
     assert elapsed < 120
 
 
@@ -62,6 +63,10 @@ def test_demo_study_end_to_end(repo: Path) -> None:
         assert (rows["n_seeds"] == 2).all()
         assert rows["mean"].between(0, 100).all() and rows["std"].notna().all()
         assert (tables / f"{task}.md").read_text(encoding="utf-8").startswith("| view |")
+        assert rows["baseline"].notna().all()
+        assert (rows["margin"] == (rows["mean"] - rows["baseline"]).round(2)).all()
+    baselines = pd.read_csv(tables / "baselines.csv")
+    assert len(baselines) == 3 + 3 + 1 and baselines[["dev", "test"]].gt(0).all().all()
     tokenization = pd.read_csv(tables / "tokenization.csv")
     ug_train = tokenization.query("view == 'ug' and dataset == 'ud' and split == 'train'").set_index("tokenizer")
     assert ug_train.loc["mbert", "unk_prop"] == pytest.approx(0.15898, abs=5e-6)

@@ -27,6 +27,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from specmlm.errors import ConfigError
 from specmlm.formats.conllu import POS_COLUMNS, UDSentence, read_ud
@@ -192,3 +195,18 @@ def score_view(task: str, files: dict[str, str | Path], pos_column: str | None,
             raise ConfigError("pos_column", "the pos task needs one of upos, xpos")
         return pos_baseline(train, dev, test, pos_column)
     return ud_baseline(train, dev, test) if task == "ud" else ner_baseline(train, dev, test)
+
+
+TABLE_COLUMNS = ["task", "view", "metric", "method", "dev", "test"]
+
+
+def baseline_table(cells: Sequence[dict[str, Any]], max_train_sentences: int | None,
+                   max_eval_sentences: int | None) -> pd.DataFrame:
+    """``results/tables/baselines.csv``: one row per cell (``task``, ``view``, ``pos_column``,
+    ``files``), scores in percent as in the task tables."""
+    rows = []
+    for cell in cells:
+        score = score_view(cell["task"], cell["files"], cell["pos_column"], max_train_sentences, max_eval_sentences)
+        rows.append({"task": cell["task"], "view": cell["view"], "metric": METRIC[cell["task"]], "method": score.method,
+                     "dev": round(100 * score.dev, 2), "test": round(100 * score.test, 2)})
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)

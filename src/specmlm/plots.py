@@ -62,6 +62,8 @@ SETTING_MARKERS = ("o", "s", "^", "D", "v", "P")
 PAPER_HANDLE = {"ls": "none", "marker": "D", "ms": 8, "mfc": "none", "mec": "black", "mew": 1.1}
 # PAPER §9: Spearman rho (p) of the VA-over-LAPT gain with the words-with-UNK reduction, 8 languages.
 PAPER_SPEARMAN = {"ud": (0.8024, 0.0165), "pos": (0.2771, 0.5064), "ner": (0.0476, 0.9108)}
+# A view's trivial baseline (baselines.csv): a dotted line across the view's group.
+BASELINE_STYLE = {"color": "0.25", "linestyle": ":", "linewidth": 1.4}
 # A gain the paper reports: a variant of one kind over the variant of the kind it builds on, same base model.
 GAIN_STEPS = {"lapt": "pretrained", "va": "lapt"}
 
@@ -216,7 +218,8 @@ def _seed_range(counts: pd.Series) -> str:
 
 
 def plot_scores(tables: dict[str, pd.DataFrame], config: dict[str, Any], task: str) -> tuple[Figure, dict[str, Any]]:
-    """Each view's test score per variant (mean ± std over seed sets), the paper's as a hollow diamond.
+    """Each view's test score per variant (mean ± std over seed sets), the paper's as a hollow diamond,
+    the view's trivial baseline as a dotted line across its group.
 
     The averages sit in one group at the right; an average over fewer than the paper's eight
     languages is drawn hollow, as it is not comparable with the paper's.
@@ -246,6 +249,10 @@ def plot_scores(tables: dict[str, pd.DataFrame], config: dict[str, Any], task: s
         series[variant] = len(rows)
         values[variant] = dict(zip(rows["view"], rows["mean"], strict=True))
         published[variant] = int(paper.sum())
+    baselines = table.dropna(subset=["baseline"]).drop_duplicates("view").set_index("view")["baseline"]
+    baselines = baselines[baselines.index.isin(views)]
+    ax.hlines(baselines, baselines.index.map(position) - 0.45, baselines.index.map(position) + 0.45,
+              zorder=2, **BASELINE_STYLE)
     for i in range(len(groups) - 1):
         ax.axvline(i + 0.5, color="0.88", lw=0.8, zorder=0)
     if averages.any():
@@ -263,8 +270,10 @@ def plot_scores(tables: dict[str, pd.DataFrame], config: dict[str, Any], task: s
     ax.grid(axis="y", color="0.92", zorder=0)
     handles = [Line2D([], [], ls="none", marker="o", ms=6, color=colours[v], label=display(v)) for v in variants]
     handles.append(Line2D([], [], label="paper (PAPER §10)", **PAPER_HANDLE))
+    handles.append(Line2D([], [], label="trivial baseline", **BASELINE_STYLE))
     ax.legend(handles=handles, title="variant", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    panel = _panel(ax, series, xticklabels=groups, values=values, published=published)
+    panel = _panel(ax, series, xticklabels=groups, values=values, published=published,
+                   baselines={view: float(value) for view, value in baselines.items()})
     return fig, {"title": ax.get_title(), "panels": [panel]}
 
 

@@ -16,7 +16,8 @@ VERSIONS: dict[str, int] = {
     "pretrain": 2,
     "fasttext": 1,
     "finetune": 2,
-    "aggregate": 1,
+    "aggregate": 2,
+    "baselines": 1,
 }
 
 RUN_ONLY: dict[str, tuple[str, ...]] = {

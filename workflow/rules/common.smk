@@ -185,10 +185,15 @@ def base_source(wildcards):
 
 # --- finetune -----------------------------------------------------------
 
-def run_data(wildcards):
-    dataset = config["tasks"][wildcards.task]["data"]
+def task_files(task, view):
+    """A view's prepared train, dev and test files of a task."""
+    dataset = config["tasks"][task]["data"]
     suffix = "conllu" if dataset == "ud" else "tsv"
-    return expand("results/data/{view}/{dataset}/{split}.{suffix}", view=wildcards.view, dataset=dataset, split=["train", "dev", "test"], suffix=suffix)
+    return expand("results/data/{view}/{dataset}/{split}.{suffix}", view=view, dataset=dataset, split=["train", "dev", "test"], suffix=suffix)
+
+
+def run_data(wildcards):
+    return task_files(wildcards.task, wildcards.view)
 
 
 def finetune_config(variant):
@@ -211,6 +216,17 @@ def run_settings(wildcards):
             "pos_column": lang["ud"]["pos_column"] if "ud" in lang else None,
         },
     )
+
+
+def baseline_cells():
+    """Every (task, view) of the study's runs, with the prepared files its trivial baseline reads."""
+    cells = []
+    for task, view in dict.fromkeys((run.task, run.view) for run in STUDY.runs):
+        lang = config["languages"][VIEWS[view].language]
+        files = task_files(task, view)
+        cells.append({"task": task, "view": view, "pos_column": lang["ud"]["pos_column"] if "ud" in lang else None,
+                      "files": dict(zip(("train", "dev", "test"), files, strict=True))})
+    return cells
 
 
 # --- transfer -----------------------------------------------------------
@@ -236,5 +252,6 @@ def transfer_settings(wildcards):
 
 def table_inputs(wildcards=None):
     tables = {task: f"results/tables/{task}.csv" for task in config["study"]["tasks"]}
+    tables["baselines"] = "results/tables/baselines.csv"
     tables["tokenization"] = "results/tables/tokenization.csv"
     return tables

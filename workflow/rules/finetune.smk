@@ -25,7 +25,8 @@ rule finetune:
 
 rule task_table:
     input:
-        lambda w: [f"{run.path}/metrics.json" for run in STUDY.runs if run.task == w.task],
+        runs=lambda w: [f"{run.path}/metrics.json" for run in STUDY.runs if run.task == w.task],
+        baselines="results/tables/baselines.csv",
     output:
         csv=report("results/tables/{task}.csv", caption="../report/tables.rst", category="Tables"),
         markdown="results/tables/{task}.md",
