@@ -196,20 +196,13 @@ def run_data(wildcards):
     return task_files(wildcards.task, wildcards.view)
 
 
-def finetune_config(variant):
-    """The config's fine-tuning settings for a variant, without the run-only ones (the script
-    reads those itself), so that changing how often a run checkpoints reruns nothing."""
-    merged = {**config["finetune"], **STUDY.variant(variant).get("finetune", {})}
-    return {key: value for key, value in merged.items() if key not in RUN_ONLY["finetune"]}
-
-
 def run_settings(wildcards):
     view = VIEWS[wildcards.view]
     lang = config["languages"][view.language]
     return settings(
         "finetune",
         {
-            **finetune_config(wildcards.variant),
+            **STUDY.finetune_settings(wildcards.task, wildcards.variant),
             "task": wildcards.task,
             "batch_size": STUDY.batch_size(wildcards.task, wildcards.view, wildcards.variant),
             "seed_set": config["seed_sets"][int(wildcards.seed)],
@@ -236,7 +229,7 @@ def transfer_settings(wildcards):
     return settings(
         "finetune",
         {
-            **finetune_config(wildcards.variant),
+            **STUDY.finetune_settings("ner", wildcards.variant),
             "task": "ner",
             "batch_size": STUDY.batch_size_of_language("ner", wildcards.source, wildcards.variant),
             "seed_set": config["seed_sets"][int(wildcards.seed)],
