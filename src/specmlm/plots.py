@@ -28,6 +28,7 @@ from scipy import stats
 from specmlm.aggregate import COLUMNS as TASK_COLUMNS
 from specmlm.atomic import atomic_open, write_json
 from specmlm.config import TASK_DATA
+from specmlm.curves import COLUMNS as CURVE_COLUMNS
 from specmlm.errors import ConfigError, InputError
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     ],
     "ner_transfer": ["source", "target", "base_model", "variant", "setting", "shots", "mean", "std", "n_seeds"],
     "distances": ["source", "target", "syntactic", "phonological", "inventory", "genetic", "geographic", "script_match"],
+    "learning_curves": CURVE_COLUMNS,
 }
 STRING_COLUMNS = ("task", "view", "language", "variant", "marker", "script", "tokenizer", "dataset", "split",
                   "source", "target", "base_model", "setting")
@@ -490,6 +492,58 @@ def plot_transfer(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> tu
     return fig, {"title": title, "panels": described}
 
 
+def plot_learning_curves(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> tuple[Figure, dict[str, Any]]:
+    """Every run's dev score per epoch, one panel per task and view, one colour per variant.
+
+    Seed sets share their variant's colour (the first solid, the others dashed); a dot marks each
+    run's best epoch, hollow when it was the run's last epoch: a run still improving when it stopped.
+    """
+    curves = _require(tables, "learning_curves")
+    info = view_info(config)
+    tasks = [t for t in config["study"]["tasks"] if t in set(curves["task"])]
+    views = [v for v in info if v in set(curves["view"])]
+    for view in set(curves["view"]) - set(views):
+        lookup(info, view, curves)
+    variants = variant_order(config, curves["variant"])
+    colours = variant_colours(config, variants)
+    fig = Figure(figsize=(3.2 * len(views) + 1.6, 2.7 * len(tasks) + 0.6), layout="constrained")
+    axes = fig.subplots(len(tasks), len(views), squeeze=False)
+    described = []
+    for row, task in enumerate(tasks):
+        for col, view in enumerate(views):
+            ax = axes[row][col]
+            runs = curves[(curves["task"] == task) & (curves["view"] == view)]
+            series: dict[str, int] = {}
+            still: list[str] = []
+            for (variant, seed), run in runs.groupby(["variant", "seed"], sort=True):
+                run = run.sort_values("epoch")
+                first_seed = seed == runs.loc[runs["variant"] == variant, "seed"].min()
+                ax.plot(run["epoch"], run["dev"], color=colours[variant], lw=1.1, ls="-" if first_seed else "--")
+                best = run[run["epoch"] == run["best_epoch"]]
+                improving = bool(run["still_improving"].iloc[0])
+                ax.scatter(best["epoch"], best["dev"], s=22, zorder=3, edgecolors=colours[variant], linewidths=1.1,
+                           facecolors="white" if improving else colours[variant])
+                series[f"{variant}/seed{seed}"] = len(run)
+                if improving:
+                    still.append(f"{variant}/seed{seed}")
+            if runs.empty:
+                ax.set_axis_off()
+                continue
+            ax.set_title(f"{TASK_TITLE[task]}, {view}", fontsize=9)
+            ax.set_xlabel("epoch", fontsize=8)
+            ax.set_ylabel(f"dev {TASK_METRIC[task]} (%)", fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.grid(color="0.93")
+            described.append(_panel(ax, series, task=task, view=view, still_improving=still))
+    handles = [Line2D([], [], color=colours[v], label=display(v)) for v in variants]
+    handles += [Line2D([], [], color="0.3", ls="--", label="later seed sets"),
+                Line2D([], [], ls="none", marker="o", color="0.3", label="best epoch"),
+                Line2D([], [], ls="none", marker="o", mfc="white", mec="0.3", label="best = last epoch")]
+    fig.legend(handles=handles, loc="outside right upper", fontsize=8)
+    fig.suptitle("Learning curves: dev score per epoch of every fine-tuning run")
+    return fig, {"title": "learning curves", "panels": described}
+
+
 def plot_functions(config: dict[str, Any]) -> dict[str, Callable[..., tuple[Figure, dict[str, Any]]]]:
     """Every figure of a study by file stem: one score plot per task, then the cross-task figures."""
     return {
@@ -497,6 +551,7 @@ def plot_functions(config: dict[str, Any]) -> dict[str, Callable[..., tuple[Figu
         "unk_gain": plot_unk_gain,
         "translit": plot_translit,
         "transfer_distance": plot_transfer,
+        "learning_curves": plot_learning_curves,
     }
 
 

@@ -246,5 +246,6 @@ def transfer_settings(wildcards):
 def table_inputs(wildcards=None):
     tables = {task: f"results/tables/{task}.csv" for task in config["study"]["tasks"]}
     tables["baselines"] = "results/tables/baselines.csv"
+    tables["learning_curves"] = "results/tables/learning_curves.csv"
     tables["tokenization"] = "results/tables/tokenization.csv"
     return tables

@@ -40,3 +40,20 @@ rule task_table:
         "results/benchmarks/task_table/{task}.tsv"
     script:
         "../scripts/task_table.py"
+
+
+rule learning_curves:
+    input:
+        [f"{run.path}/metrics.json" for run in STUDY.runs],
+    output:
+        report("results/tables/learning_curves.csv", caption="../report/learning_curves.rst", category="Tables"),
+    params:
+        settings=lambda w: settings("aggregate", {}),
+    conda:
+        "../../envs/specmlm.yaml"
+    log:
+        "results/logs/learning_curves.log",
+    benchmark:
+        "results/benchmarks/learning_curves.tsv"
+    script:
+        "../scripts/learning_curves.py"
