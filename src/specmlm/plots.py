@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
 from specmlm.aggregate import COLUMNS as TASK_COLUMNS
@@ -428,7 +429,7 @@ def plot_translit(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> tu
                Line2D([], [], ls="none", marker="o", ms=7, color=view_colours["transliterated"],
                       label="transliterated (Latin)"),
                Line2D([], [], label="paper (PAPER §10.4)", **PAPER_HANDLE)]
-    fig.legend(handles=handles, loc="outside right upper", fontsize=8)
+    fig.legend(handles=handles, loc="outside right center", fontsize=8)
     title = "Original script against transliteration: test score per variant (mean ± std over seed sets)"
     fig.suptitle(title, fontsize=11)
     return fig, {"title": title, "panels": described}
@@ -531,6 +532,7 @@ def plot_learning_curves(tables: dict[str, pd.DataFrame], config: dict[str, Any]
                 continue
             ax.set_title(f"{TASK_TITLE[task]}, {view}", fontsize=9)
             ax.set_xlabel("epoch", fontsize=8)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel(f"dev {TASK_METRIC[task]} (%)", fontsize=8)
             ax.tick_params(labelsize=7)
             ax.grid(color="0.93")
@@ -539,7 +541,7 @@ def plot_learning_curves(tables: dict[str, pd.DataFrame], config: dict[str, Any]
     handles += [Line2D([], [], color="0.3", ls="--", label="later seed sets"),
                 Line2D([], [], ls="none", marker="o", color="0.3", label="best epoch"),
                 Line2D([], [], ls="none", marker="o", mfc="white", mec="0.3", label="best = last epoch")]
-    fig.legend(handles=handles, loc="outside right upper", fontsize=8)
+    fig.legend(handles=handles, loc="outside right center", fontsize=8)
     fig.suptitle("Learning curves: dev score per epoch of every fine-tuning run")
     return fig, {"title": "learning curves", "panels": described}
 
