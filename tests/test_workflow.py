@@ -78,7 +78,10 @@ def test_demo_study_end_to_end(repo: Path) -> None:
         # English -> Wolof zero-shot learns something, and less than training on Wolof itself.
         assert 0 < cells[(variant, "zero_shot")] < cells[(variant, "in_language")]
     assert (repo / "results/plots/scores_pos.png").is_file()
-    assert (repo / "results/README.md").is_file()
+    assert (repo / "results/plots/learning_curves.png").is_file()
+    curves = pd.read_csv(tables / "learning_curves.csv")
+    assert len(curves[["task", "view", "variant", "seed"]].drop_duplicates()) == 2 * 5 * (3 + 3 + 1)
+    assert "## The paper's main findings, here" in (repo / "results/README.md").read_text(encoding="utf-8")
     assert "Nothing to be done" in snakemake(repo, "-n", *fast).stdout
     (repo / "checkpoints.yaml").write_text("finetune: {checkpoint_every_s: 0}\n", encoding="utf-8")
     assert "Nothing to be done" in snakemake(repo, "-n", *fast, "checkpoints.yaml").stdout  # a run-only setting
