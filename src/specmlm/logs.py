@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 from specmlm.errors import ConfigError, InputError
 
@@ -42,3 +44,15 @@ def stage_log(path: str | Path | None) -> Iterator[logging.Logger]:
         for handler in handlers:
             root.removeHandler(handler)
             handler.close()
+
+
+def exit_now() -> NoReturn:
+    """End a job whose outputs are all written, skipping the interpreter's teardown.
+
+    Unloading torch and transformers at exit takes 1-2 s of CPU, paid by every fine-tuning job
+    (70+ in the demo) after its work is done. Call it after :func:`stage_log` has closed its
+    log file; a failed job never gets here and exits through the usual path.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
