@@ -23,6 +23,7 @@ include: "workflow/rules/transliterate.smk"
 include: "workflow/rules/tokenization.smk"
 include: "workflow/rules/pretrain.smk"
 include: "workflow/rules/finetune.smk"
+include: "workflow/rules/baselines.smk"
 include: "workflow/rules/transfer.smk"
 include: "workflow/rules/report.smk"
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-from specmlm.aggregate import read_scores, task_table, to_markdown
+import pandas as pd
+
+from specmlm.aggregate import read_scores, task_table, to_markdown, with_baselines
 
 
 def write_runs(root: Path, task: str, view: str, variant: str, scores: list[float], metric: str) -> list[Path]:
@@ -69,3 +71,20 @@ def test_read_scores_rejects_unknown_paths(tmp_path: Path) -> None:
     bad.write_text("{}")
     with pytest.raises(ValueError, match="not a run's metrics.json"):
         read_scores([bad])
+
+
+def test_with_baselines_margins_and_markdown(tmp_path: Path) -> None:
+    paths = write_runs(tmp_path, "pos", "ug", "mbert", [0.80, 0.82], "accuracy")
+    paths += write_runs(tmp_path, "pos", "mt", "mbert", [0.90, 0.90], "accuracy")
+    paths += write_runs(tmp_path, "pos", "ug-Latn", "mbert", [0.70, 0.70], "accuracy")
+    baselines = pd.DataFrame({"task": ["pos", "pos", "pos", "ud"], "view": ["ug", "mt", "ug-Latn", "ug"],
+                              "metric": ["accuracy"] * 3 + ["las"], "method": ["most_frequent_tag"] * 3 + ["attach_next"],
+                              "dev": [0.0] * 4, "test": [78.6, 80.2, 78.7, 19.0]})
+    table = with_baselines(task_table(read_scores(paths), "pos", {}), baselines).set_index("view")
+    assert table.loc["ug", ["baseline", "margin"]].tolist() == [78.6, 2.4]
+    assert table.loc["ug-Latn", ["baseline", "margin"]].tolist() == [78.7, -8.7]
+    # the average covers the paper's languages only (ug, mt): mean 85.5 against baseline 79.4
+    assert table.loc["avg(2 of 8)", ["baseline", "margin"]].tolist() == [79.4, 6.1]
+    markdown = to_markdown(table.reset_index())
+    assert "| ug | 81.00 ± 1.41 ! (78.07) [+2.40] | 78.60 |" in markdown
+    assert "| ug-Latn | 70.00 ± 0.00 ! (91.34) [-8.70] | 78.70 |" in markdown

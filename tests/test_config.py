@@ -38,6 +38,20 @@ def test_paper_config_describes_the_whole_study(paper: dict) -> None:
     assert study.model_dir("ug-Latn", "va") == "results/models/ug-Latn/va"
 
 
+def test_finetune_settings_merge_shared_task_and_variant(paper: dict) -> None:
+    config = copy.deepcopy(paper)
+    config["tasks"]["ud"]["finetune"] = {"max_epochs": 40, "patience": 5, "freeze_encoder_epochs": 0}
+    config["variants"]["fasttext"]["finetune"] = {"weight_decay": 0.0, "patience": 7}
+    validate(config)
+    study = Study(config)
+    ud_mbert = study.finetune_settings("ud", "mbert")
+    assert (ud_mbert["max_epochs"], ud_mbert["patience"], ud_mbert["freeze_encoder_epochs"]) == (40, 5, 0)
+    assert ud_mbert["lr_encoder"] == 5e-5 and "checkpoint_every_s" not in ud_mbert
+    assert study.finetune_settings("pos", "mbert")["max_epochs"] == 200  # the shared section
+    assert study.finetune_settings("ud", "fasttext")["patience"] == 7  # the variant's own wins
+    assert study.finetune_settings("ud", "fasttext")["weight_decay"] == 0.0
+
+
 def test_demo_config_is_valid(demo: dict) -> None:
     study = Study(demo)
     assert {"ug", "ug-Latn", "wo", "mt"} == set(study.views)
@@ -56,6 +70,8 @@ def test_demo_config_is_valid(demo: dict) -> None:
         (lambda c: c["finetune"].update(checkpoint_every_s=-1), "finetune.checkpoint_every_s", "less than the minimum"),
         (lambda c: c["variants"]["fasttext"]["finetune"].update(bilstm={"ud": {"layers": 0}}), "variants.fasttext.finetune.bilstm", "is not valid under any of the given schemas"),
         (lambda c: c["pretrain"]["scratch"].update(instances="packed"), "pretrain.scratch.instances", "is not one of"),
+        (lambda c: c["tasks"]["ud"].update(finetune={"lr_head": 0.1}), "tasks.ud.finetune", "Additional properties"),
+        (lambda c: c["tasks"]["pos"].update(finetune={"patience": 0}), "tasks.pos.finetune.patience", "less than the minimum"),
         (lambda c: c["languages"]["ug"]["translit"].update({"ug-Cyrl": {"scheme": "klingon"}}), "languages.ug.translit.ug-Cyrl.scheme", "is not one of"),
         (lambda c: c["languages"]["ga"]["batch_size"].pop("ner"), "languages.ga.batch_size.ner", "needs batch sizes for ner"),
         (lambda c: c["transfer"]["targets"].append("wo"), "transfer.targets.10", "not a view of the study with NER data"),

@@ -17,8 +17,9 @@ from docutils.utils import SystemMessage
 from scipy import stats
 
 from specmlm import plots
-from specmlm.aggregate import read_scores, task_table
+from specmlm.aggregate import read_scores, task_table, with_baselines
 from specmlm.config import load
+from specmlm.curves import read_histories
 from specmlm.errors import ConfigError
 from specmlm.published import METRIC, published
 
@@ -65,6 +66,8 @@ def write_task_tables(root: Path) -> None:
                     path.write_text(json.dumps({"test": {METRIC[task]: score / 100}}))
                     paths.append(path)
         table = task_table(read_scores(paths), task, {v: {"language": v.split("-")[0]} for v in views})
+        baselines = pd.DataFrame({"task": task, "view": views, "test": [50.0 + i for i in range(len(views))]})
+        table = with_baselines(table, baselines)
         table.to_csv(root / f"tables/{task}.csv", index=False)
 
 
@@ -111,11 +114,30 @@ def write_transfer(root: Path) -> None:
     pd.DataFrame(distances).to_csv(root / "tables/distances.csv", index=False)
 
 
+# Dev score per epoch of a few runs: (task, view, variant, seed) -> scores; the best epoch is the maximum.
+HISTORIES = {("pos", "ug", "mbert", 0): [0.50, 0.70, 0.72, 0.71], ("pos", "ug", "mbert", 1): [0.52, 0.69, 0.70],
+             ("pos", "ug", "va", 0): [0.60, 0.80, 0.82], ("ud", "wo", "lapt", 0): [0.10, 0.20, 0.30]}
+
+
+def write_learning_curves(root: Path) -> None:
+    paths = []
+    for (task, view, variant, seed), scores in HISTORIES.items():
+        metric = METRIC[task]
+        path = root / f"curves/runs/{task}/{view}/{variant}/seed{seed}/metrics.json"
+        path.parent.mkdir(parents=True)
+        history = [{"epoch": i + 1, "train_loss": 1.0 / (i + 1), f"dev_{metric}": s} for i, s in enumerate(scores)]
+        path.write_text(json.dumps({"metric": metric, "best_epoch": int(np.argmax(scores)) + 1, "epochs_run": len(scores),
+                                    "settings": {"max_epochs": 3}, "history": history}))
+        paths.append(path)
+    read_histories(paths).to_csv(root / "tables/learning_curves.csv", index=False)
+
+
 def build_study(root: Path, transfer: bool = True) -> Path:
     """Tables of a partly run study in the pipeline's own formats (aggregate.task_table for the tasks)."""
     (root / "tables").mkdir(parents=True)
     write_task_tables(root)
     write_tokenization(root)
+    write_learning_curves(root)
     if transfer:
         write_transfer(root)
     return root / "tables"
@@ -134,7 +156,7 @@ def drawn(study: Path) -> tuple[Path, dict[str, Any]]:
 
 def test_draw_all_writes_every_png_and_the_descriptions(drawn: tuple[Path, dict[str, Any]]) -> None:
     out, descriptions = drawn
-    names = ["scores_pos", "scores_ud", "scores_ner", "unk_gain", "translit", "transfer_distance"]
+    names = ["scores_pos", "scores_ud", "scores_ner", "unk_gain", "translit", "transfer_distance", "learning_curves"]
     assert list(descriptions) == names
     for name in names:
         png = out / f"{name}.png"
@@ -152,6 +174,7 @@ def test_scores_plot_matches_its_table(study: Path, drawn: tuple[Path, dict[str,
         assert panel["values"][variant] == dict(zip(rows["view"], rows["mean"], strict=True))
         assert panel["published"][variant] == int(rows["published_mean"].notna().sum())
     assert panel["xticklabels"] == [*VIEWS[task], "avg"]
+    assert panel["baselines"] == {view: 50.0 + i for i, view in enumerate(VIEWS[task])}
     assert panel["ylabel"] == f"{plots.TASK_METRIC[task]} on the test set (%)"
     assert panel["xlabel"].startswith("view")
 
@@ -223,6 +246,16 @@ def test_transfer_plot_has_a_panel_per_distance(study: Path, drawn: tuple[Path, 
     assert set(phonological["series"].values()) == {per_series - 1}
     assert all(p["ylabel"] == "NER span F1 on the target test set (%)" for p in panels)
     assert syntactic["xlabel"].startswith("syntactic distance")
+
+
+def test_learning_curves_plot_a_panel_per_task_and_view(drawn: tuple[Path, dict[str, Any]]) -> None:
+    panels = drawn[1]["learning_curves"]["panels"]
+    # the config's view order (ug before wo); pos has no wo runs and ud no ug runs: those panels stay empty
+    assert [(p["task"], p["view"]) for p in panels] == [("pos", "ug"), ("ud", "wo")]
+    assert panels[0]["series"] == {"mbert/seed0": 4, "mbert/seed1": 3, "va/seed0": 3}
+    assert panels[0]["still_improving"] == ["mbert/seed1", "va/seed0"]
+    assert panels[1]["still_improving"] == ["lapt/seed0"]
+    assert panels[0]["ylabel"] == "dev POS accuracy (%)"
 
 
 def test_absent_tables_skip_their_plots_with_a_reason(tmp_path: Path) -> None:

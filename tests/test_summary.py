@@ -12,7 +12,7 @@ from scipy import stats
 from tests.test_plots import VIEWS, build_study, config
 
 from specmlm import summary
-from specmlm.config import Study
+from specmlm.config import Study, load
 from specmlm.corpus_size import size_check
 from specmlm.plots import PAPER_SPEARMAN
 from specmlm.published import LANGS, published
@@ -175,6 +175,10 @@ def allowed_numbers(tables: Path) -> set[float]:
         rho = stats.spearmanr([wunk[v, "mbert"] - wunk[v, "va"] for v in originals],
                               [round(cells.at[(v, "va"), "mean"] - cells.at[(v, "lapt"), "mean"], 2) for v in originals])
         numbers |= {round(rho.statistic, 2), round(rho.pvalue, 3)}
+        for column in ("mean", "published_mean"):  # the findings table's VA − mBERT
+            numbers |= {round(cells[column][v, "va"] - cells[column][v, "mbert"], 2) for v in views
+                        if (v, "va") in cells.index and (v, "mbert") in cells.index}
+        numbers |= {round(float(f"{u:.4f}"), 3) for u in tokenization["unk_prop"]}  # printed with 4 decimals
     return {n + 0.0 for n in numbers}
 
 
@@ -264,3 +268,32 @@ def test_corpus_sizes_are_tabled_and_a_far_off_corpus_is_a_warning(tmp_path: Pat
     # without corpus reports (a summary of tables alone) the section is left out
     summary.write_summary(tables, config(), out)
     assert "## Unlabelled corpora" not in out.read_text() and "**Warnings**" not in out.read_text()
+
+
+def test_findings_table_on_a_small_study() -> None:
+    """The demo's views with hand-set POS means and stds: each verdict follows from the numbers."""
+    demo = load(Path(__file__).resolve().parents[1] / "demo" / "config.yaml")
+    cells = {  # (view, variant): (mean, std)
+        ("ug", "mbert"): (70.0, 1.0), ("ug", "lapt"): (71.5, 0.5), ("ug", "va"): (80.0, 1.0),
+        ("ug-Latn", "mbert"): (70.5, 1.0),  # +0.5 with stds 1.0: within seed noise
+        ("wo", "mbert"): (80.0, 0.2), ("wo", "lapt"): (79.0, 0.2), ("wo", "va"): (79.1, 0.1),  # LAPT loses: no; VA +0.1 within 0.2: yes
+        ("mt", "mbert"): (85.0, 0.5), ("mt", "lapt"): (87.0, 0.5), ("mt", "va"): (89.0, 0.5),  # VA +2 > 0.5: no
+    }
+    pos = pd.DataFrame([{"task": "pos", "view": v, "variant": x, "mean": m, "std": s, "published_mean": None,
+                         "marker": "", "n_seeds": 2} for (v, x), (m, s) in cells.items()])
+    tokenization = pd.DataFrame([{"view": "ug", "tokenizer": t, "dataset": "ud", "split": "train", "unk_prop": u}
+                                 for t, u in (("mbert", 0.15898), ("va", 0.04))])
+    rows = summary.main_findings({"pos": pos, "tokenization": tokenization}, demo)
+    found = [(r["finding"], r["view"], r["holds"]) for r in rows]
+    assert found == [("translit", "ug-Latn vs ug", "within seed noise"), ("unk", "ug", "yes"), ("va_gain", "ug", "yes"),
+                     ("lapt_unseen", "ug", "yes"), ("lapt_unseen", "wo", "no"), ("lapt_unseen", "mt", "yes"),
+                     ("va_latin", "wo", "yes"), ("va_latin", "mt", "no")]
+    assert rows[0]["here"] == "mBERT ug-Latn − mBERT ug: +0.50 (70.50 vs 70.00)"
+    assert rows[1]["here"] == "UNK proportion mBERT 0.1590 → VA 0.0400"
+    assert rows[2]["here"] == "VA − LAPT: +8.50 (80.00 vs 71.50); VA − mBERT: +10.00 (80.00 vs 70.00)"
+    assert rows[2]["spread"] == "± 1.00 / ± 0.50; ± 1.00 / ± 1.00"
+    text = summary.render({"study": "demo", "findings": rows, "tasks": {}, "absent": [], "missing": None,
+                           "expected": None}, "tables")
+    assert "Holds in 5 of 8 rows. Does not hold: pos ug-Latn vs ug (Transliteration into Latin script rescues mBERT " \
+           "on Uyghur: within seed noise); pos wo (LAPT gains over mBERT on languages mBERT never saw: no); " \
+           "pos mt (VA gains little over LAPT on unseen Latin-script languages: no)." in text

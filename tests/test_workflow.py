@@ -32,6 +32,7 @@ def test_dry_run_of_the_paper_config_plans_every_stage(repo: Path) -> None:
     # 11 views x (LAPT, VA, RoBERTa, fastText) + XLM-R LAPT and VA for the 10 NER transfer targets.
     assert jobs["pretrain"] == 44 + 20
     assert jobs["task_table"] == 3 and jobs["transfer_table"] == 1
+    assert jobs["baselines"] == 1
     assert elapsed < 120
 
 
@@ -62,6 +63,10 @@ def test_demo_study_end_to_end(repo: Path) -> None:
         assert (rows["n_seeds"] == 2).all()
         assert rows["mean"].between(0, 100).all() and rows["std"].notna().all()
         assert (tables / f"{task}.md").read_text(encoding="utf-8").startswith("| view |")
+        assert rows["baseline"].notna().all()
+        assert (rows["margin"] == (rows["mean"] - rows["baseline"]).round(2)).all()
+    baselines = pd.read_csv(tables / "baselines.csv")
+    assert len(baselines) == 3 + 3 + 1 and baselines[["dev", "test"]].gt(0).all().all()
     tokenization = pd.read_csv(tables / "tokenization.csv")
     ug_train = tokenization.query("view == 'ug' and dataset == 'ud' and split == 'train'").set_index("tokenizer")
     assert ug_train.loc["mbert", "unk_prop"] == pytest.approx(0.15898, abs=5e-6)
@@ -73,7 +78,10 @@ def test_demo_study_end_to_end(repo: Path) -> None:
         # English -> Wolof zero-shot learns something, and less than training on Wolof itself.
         assert 0 < cells[(variant, "zero_shot")] < cells[(variant, "in_language")]
     assert (repo / "results/plots/scores_pos.png").is_file()
-    assert (repo / "results/README.md").is_file()
+    assert (repo / "results/plots/learning_curves.png").is_file()
+    curves = pd.read_csv(tables / "learning_curves.csv")
+    assert len(curves[["task", "view", "variant", "seed"]].drop_duplicates()) == 2 * 5 * (3 + 3 + 1)
+    assert "## The paper's main findings, here" in (repo / "results/README.md").read_text(encoding="utf-8")
     assert "Nothing to be done" in snakemake(repo, "-n", *fast).stdout
     (repo / "checkpoints.yaml").write_text("finetune: {checkpoint_every_s: 0}\n", encoding="utf-8")
     assert "Nothing to be done" in snakemake(repo, "-n", *fast, "checkpoints.yaml").stdout  # a run-only setting

@@ -23,7 +23,8 @@ from specmlm.published import LANGS, METRIC, published
 
 RUN_PATH = re.compile(r"runs/(?P<task>[a-z]+)/(?P<view>[^/]+)/(?P<variant>[^/]+)/seed(?P<seed>\d+)/metrics\.json$")
 ALPHA = 0.05 / 3
-COLUMNS = ["task", "view", "language", "variant", "metric", "n_seeds", "mean", "std", "published_mean", "published_std", "diff", "marker", "p_value"]
+COLUMNS = ["task", "view", "language", "variant", "metric", "n_seeds", "mean", "std", "published_mean", "published_std", "diff", "marker", "p_value",
+           "baseline", "margin"]
 
 
 def read_scores(paths: Iterable[str | Path]) -> pd.DataFrame:
@@ -97,12 +98,29 @@ def task_table(scores: pd.DataFrame, task: str, views: dict[str, dict[str, Any]]
     return table
 
 
+def with_baselines(table: pd.DataFrame, baselines: pd.DataFrame) -> pd.DataFrame:
+    """Fill ``baseline`` (the view's trivial baseline on test, ``baselines.csv``) and ``margin``
+    (mean − baseline), so a cell that has not learned shows it where it is read. An average row
+    gets the mean baseline of the paper's views it averages."""
+    table = table.copy()
+    test = baselines[baselines["task"].isin(table["task"])].set_index("view")["test"]
+    per_view = table["view"].map(test)
+    averages = table["view"].str.startswith("avg")
+    for index in table.index[averages]:
+        task, variant = table.at[index, "task"], table.at[index, "variant"]
+        views = table.loc[~averages & (table["variant"] == variant) & table["view"].isin(LANGS[task]), "view"]
+        per_view[index] = test.reindex(views).mean()
+    table["baseline"] = per_view.round(2)
+    table["margin"] = (table["mean"] - per_view).round(2)
+    return table
+
+
 def to_markdown(table: pd.DataFrame) -> str:
     """Views down, variants across: ``mean ± std marker (paper)`` in each cell."""
     if table.empty:
         return "_no runs yet_\n"
     variants = list(dict.fromkeys(table["variant"]))
-    lines = ["| view | " + " | ".join(variants) + " |", "|---|" + "---|" * len(variants)]
+    lines = ["| view | " + " | ".join(variants) + " | baseline |", "|---|" + "---|" * (len(variants) + 1)]
     for view, group in table.groupby("view", sort=False):
         cells = []
         for variant in variants:
@@ -117,11 +135,16 @@ def to_markdown(table: pd.DataFrame) -> str:
             cell += f" {r['marker']}".rstrip()
             if pd.notna(r["published_mean"]):
                 cell += f" ({r['published_mean']:.2f})"
+            if pd.notna(r["margin"]):
+                cell += f" [{r['margin']:+.2f}]"
             cells.append(cell)
+        baseline = group["baseline"].dropna()
+        cells.append(f"{baseline.iloc[0]:.2f}" if len(baseline) else "–")
         lines.append(f"| {view} | " + " | ".join(cells) + " |")
     metric = table["metric"].iloc[0]
     lines.append("")
     lines.append(f"Test {metric} in percent: mean ± sample std over seed sets; the paper's number in brackets. "
                  "`!` best in its row, `*` not significantly worse, `-` significantly worse "
-                 f"(one-sided paired t-test, p < 0.05/3; on the avg row over language × seed pairs), `?` too few seeds to test.")
+                 "(one-sided paired t-test, p < 0.05/3; on the avg row over language × seed pairs), `?` too few seeds to test. "
+                 "`[±m]` the margin over the view's trivial baseline (last column, `baselines.csv`).")
     return "\n".join(lines) + "\n"

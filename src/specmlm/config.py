@@ -320,6 +320,15 @@ class Study:
         return [Run("ner", t, v, s) for t in transfer["targets"] for v in transfer["variants"] for s in self.config["study"]["seeds"]]
 
 
+    def finetune_settings(self, task: str, variant: str) -> dict[str, Any]:
+        """A run's fine-tuning settings from the config: the shared ``finetune`` section, then the
+        task's epoch budget (``tasks.<task>.finetune``), then the variant's own settings; without
+        the run-only ones (the script reads those itself), so that changing how often a run
+        checkpoints reruns nothing."""
+        merged = {**self.config["finetune"], **self.config["tasks"][task].get("finetune", {}),
+                  **self.variant(variant).get("finetune", {})}
+        return {key: value for key, value in merged.items() if key not in RUN_ONLY["finetune"]}
+
     def batch_size(self, task: str, view: str, variant: str) -> int:
         return self.batch_size_of_language(task, self.views[view].language, variant)
 

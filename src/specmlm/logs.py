@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn
 
 from specmlm.atomic import sweep_temporaries
 from specmlm.errors import UserError
@@ -73,3 +75,15 @@ def stage_log(path: str | Path | None, outputs: Iterable[str | Path] = ()) -> It
         for handler in handlers:
             root.removeHandler(handler)
             handler.close()
+
+
+def exit_now() -> NoReturn:
+    """End a job whose outputs are all written, skipping the interpreter's teardown.
+
+    Unloading torch and transformers at exit takes 1-2 s of CPU, paid by every fine-tuning job
+    (70+ in the demo) after its work is done. Call it after :func:`stage_log` has closed its
+    log file; a failed job never gets here and exits through the usual path.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

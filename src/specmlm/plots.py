@@ -23,11 +23,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
 from specmlm.aggregate import COLUMNS as TASK_COLUMNS
 from specmlm.atomic import atomic_open, write_json
 from specmlm.config import TASK_DATA
+from specmlm.curves import COLUMNS as CURVE_COLUMNS
 from specmlm.errors import ConfigError, InputError
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     ],
     "ner_transfer": ["source", "target", "base_model", "variant", "setting", "shots", "mean", "std", "n_seeds"],
     "distances": ["source", "target", "syntactic", "phonological", "inventory", "genetic", "geographic", "script_match"],
+    "learning_curves": CURVE_COLUMNS,
 }
 STRING_COLUMNS = ("task", "view", "language", "variant", "marker", "script", "tokenizer", "dataset", "split",
                   "source", "target", "base_model", "setting")
@@ -62,6 +65,8 @@ SETTING_MARKERS = ("o", "s", "^", "D", "v", "P")
 PAPER_HANDLE = {"ls": "none", "marker": "D", "ms": 8, "mfc": "none", "mec": "black", "mew": 1.1}
 # PAPER §9: Spearman rho (p) of the VA-over-LAPT gain with the words-with-UNK reduction, 8 languages.
 PAPER_SPEARMAN = {"ud": (0.8024, 0.0165), "pos": (0.2771, 0.5064), "ner": (0.0476, 0.9108)}
+# A view's trivial baseline (baselines.csv): a dotted line across the view's group.
+BASELINE_STYLE = {"color": "0.25", "linestyle": ":", "linewidth": 1.4}
 # A gain the paper reports: a variant of one kind over the variant of the kind it builds on, same base model.
 GAIN_STEPS = {"lapt": "pretrained", "va": "lapt"}
 
@@ -216,7 +221,8 @@ def _seed_range(counts: pd.Series) -> str:
 
 
 def plot_scores(tables: dict[str, pd.DataFrame], config: dict[str, Any], task: str) -> tuple[Figure, dict[str, Any]]:
-    """Each view's test score per variant (mean ± std over seed sets), the paper's as a hollow diamond.
+    """Each view's test score per variant (mean ± std over seed sets), the paper's as a hollow diamond,
+    the view's trivial baseline as a dotted line across its group.
 
     The averages sit in one group at the right; an average over fewer than the paper's eight
     languages is drawn hollow, as it is not comparable with the paper's.
@@ -246,6 +252,10 @@ def plot_scores(tables: dict[str, pd.DataFrame], config: dict[str, Any], task: s
         series[variant] = len(rows)
         values[variant] = dict(zip(rows["view"], rows["mean"], strict=True))
         published[variant] = int(paper.sum())
+    baselines = table.dropna(subset=["baseline"]).drop_duplicates("view").set_index("view")["baseline"]
+    baselines = baselines[baselines.index.isin(views)]
+    ax.hlines(baselines, baselines.index.map(position) - 0.45, baselines.index.map(position) + 0.45,
+              zorder=2, **BASELINE_STYLE)
     for i in range(len(groups) - 1):
         ax.axvline(i + 0.5, color="0.88", lw=0.8, zorder=0)
     if averages.any():
@@ -263,8 +273,10 @@ def plot_scores(tables: dict[str, pd.DataFrame], config: dict[str, Any], task: s
     ax.grid(axis="y", color="0.92", zorder=0)
     handles = [Line2D([], [], ls="none", marker="o", ms=6, color=colours[v], label=display(v)) for v in variants]
     handles.append(Line2D([], [], label="paper (PAPER §10)", **PAPER_HANDLE))
+    handles.append(Line2D([], [], label="trivial baseline", **BASELINE_STYLE))
     ax.legend(handles=handles, title="variant", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    panel = _panel(ax, series, xticklabels=groups, values=values, published=published)
+    panel = _panel(ax, series, xticklabels=groups, values=values, published=published,
+                   baselines={view: float(value) for view, value in baselines.items()})
     return fig, {"title": ax.get_title(), "panels": [panel]}
 
 
@@ -417,7 +429,7 @@ def plot_translit(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> tu
                Line2D([], [], ls="none", marker="o", ms=7, color=view_colours["transliterated"],
                       label="transliterated (Latin)"),
                Line2D([], [], label="paper (PAPER §10.4)", **PAPER_HANDLE)]
-    fig.legend(handles=handles, loc="outside right upper", fontsize=8)
+    fig.legend(handles=handles, loc="outside right center", fontsize=8)
     title = "Original script against transliteration: test score per variant (mean ± std over seed sets)"
     fig.suptitle(title, fontsize=11)
     return fig, {"title": title, "panels": described}
@@ -481,6 +493,59 @@ def plot_transfer(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> tu
     return fig, {"title": title, "panels": described}
 
 
+def plot_learning_curves(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> tuple[Figure, dict[str, Any]]:
+    """Every run's dev score per epoch, one panel per task and view, one colour per variant.
+
+    Seed sets share their variant's colour (the first solid, the others dashed); a dot marks each
+    run's best epoch, hollow when it was the run's last epoch: a run still improving when it stopped.
+    """
+    curves = _require(tables, "learning_curves")
+    info = view_info(config)
+    tasks = [t for t in config["study"]["tasks"] if t in set(curves["task"])]
+    views = [v for v in info if v in set(curves["view"])]
+    for view in set(curves["view"]) - set(views):
+        lookup(info, view, curves)
+    variants = variant_order(config, curves["variant"])
+    colours = variant_colours(config, variants)
+    fig = Figure(figsize=(3.2 * len(views) + 1.6, 2.7 * len(tasks) + 0.6), layout="constrained")
+    axes = fig.subplots(len(tasks), len(views), squeeze=False)
+    described = []
+    for row, task in enumerate(tasks):
+        for col, view in enumerate(views):
+            ax = axes[row][col]
+            runs = curves[(curves["task"] == task) & (curves["view"] == view)]
+            series: dict[str, int] = {}
+            still: list[str] = []
+            for (variant, seed), run in runs.groupby(["variant", "seed"], sort=True):
+                run = run.sort_values("epoch")
+                first_seed = seed == runs.loc[runs["variant"] == variant, "seed"].min()
+                ax.plot(run["epoch"], run["dev"], color=colours[variant], lw=1.1, ls="-" if first_seed else "--")
+                best = run[run["epoch"] == run["best_epoch"]]
+                improving = bool(run["still_improving"].iloc[0])
+                ax.scatter(best["epoch"], best["dev"], s=22, zorder=3, edgecolors=colours[variant], linewidths=1.1,
+                           facecolors="white" if improving else colours[variant])
+                series[f"{variant}/seed{seed}"] = len(run)
+                if improving:
+                    still.append(f"{variant}/seed{seed}")
+            if runs.empty:
+                ax.set_axis_off()
+                continue
+            ax.set_title(f"{TASK_TITLE[task]}, {view}", fontsize=9)
+            ax.set_xlabel("epoch", fontsize=8)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_ylabel(f"dev {TASK_METRIC[task]} (%)", fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.grid(color="0.93")
+            described.append(_panel(ax, series, task=task, view=view, still_improving=still))
+    handles = [Line2D([], [], color=colours[v], label=display(v)) for v in variants]
+    handles += [Line2D([], [], color="0.3", ls="--", label="later seed sets"),
+                Line2D([], [], ls="none", marker="o", color="0.3", label="best epoch"),
+                Line2D([], [], ls="none", marker="o", mfc="white", mec="0.3", label="best = last epoch")]
+    fig.legend(handles=handles, loc="outside right center", fontsize=8)
+    fig.suptitle("Learning curves: dev score per epoch of every fine-tuning run")
+    return fig, {"title": "learning curves", "panels": described}
+
+
 def plot_functions(config: dict[str, Any]) -> dict[str, Callable[..., tuple[Figure, dict[str, Any]]]]:
     """Every figure of a study by file stem: one score plot per task, then the cross-task figures."""
     return {
@@ -488,6 +553,7 @@ def plot_functions(config: dict[str, Any]) -> dict[str, Callable[..., tuple[Figu
         "unk_gain": plot_unk_gain,
         "translit": plot_translit,
         "transfer_distance": plot_transfer,
+        "learning_curves": plot_learning_curves,
     }
 
 

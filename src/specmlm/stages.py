@@ -19,6 +19,7 @@ VERSIONS: dict[str, int] = {
     "fasttext": 1,
     "finetune": 3,
     "aggregate": 2,
+    "baselines": 1,
 }
 
 RUN_ONLY: dict[str, tuple[str, ...]] = {

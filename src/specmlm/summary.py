@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from specmlm.atomic import write_text
+from specmlm.config import TASK_DATA
 from specmlm.plots import (
     PAPER_SPEARMAN,
     TASK_METRIC,
@@ -50,6 +51,16 @@ FINDINGS = {
              "from Latin script or loses (§12 findings 5–6).",
     "best": "No single winner: VA has the best averages, but the best choice depends on language type and script "
             "(§12 finding 8).",
+}
+
+
+# The paper's main findings that a study on unseen languages can check, each row computed from the tables.
+MAIN_FINDINGS = {
+    "translit": "Transliteration into Latin script rescues mBERT on Uyghur (§12 finding 5)",
+    "unk": "VA lowers the UNK rate of an unseen, non-Latin-script language (§9)",
+    "va_gain": "VA gains over LAPT and over mBERT there (§12 findings 2–3)",
+    "lapt_unseen": "LAPT gains over mBERT on languages mBERT never saw (§12 finding 1)",
+    "va_latin": "VA gains little over LAPT on unseen Latin-script languages (§12 finding 3)",
 }
 
 
@@ -195,6 +206,85 @@ def corpus_sizes(reports: Mapping[str, str | Path]) -> list[dict[str, Any]]:
     return rows
 
 
+def _verdict(gain: float, noise: float | None, expect_gain: bool) -> str:
+    """``yes`` when the run shows the finding beyond seed noise (the larger seed std of the two cells,
+    or zero with one seed), ``within seed noise`` when a gain the finding expects is not larger than
+    that noise, ``no`` otherwise. ``expect_gain`` False: the finding is that a gain stays small."""
+    bound = noise or 0.0
+    if not expect_gain:
+        return "yes" if gain <= bound else "no"
+    return "yes" if gain > bound else "within seed noise" if gain >= -bound else "no"
+
+
+def _gain_finding(table: pd.DataFrame, key: str, task: str, pairs: list[tuple[tuple[str, str], tuple[str, str]]],
+                  expect_gain: bool = True) -> dict[str, Any] | None:
+    """One row: the gains ``a − b`` of each pair of (view, variant) cells, all of which must hold."""
+    means, stds, papers = cell_means(table), _per_view(table, "std"), _per_view(table, "published_mean")
+    here, spread, paper, verdicts = [], [], [], []
+    for a, b in pairs:
+        gain = _gain(_cell(means, *a), _cell(means, *b))
+        if gain is None:
+            return None
+        noise = _noise(stds, a, b)
+        label = f"{display(a[1])} {a[0]} − {display(b[1])} {b[0]}" if a[0] != b[0] else \
+            f"{display(a[1])} − {display(b[1])}"
+        here.append(f"{label}: {_signed(gain)} ({_plain(_cell(means, *a))} vs {_plain(_cell(means, *b))})")
+        spread.append(f"± {_plain(_cell(stds, *a))} / ± {_plain(_cell(stds, *b))}")
+        paper.append(_signed(_gain(_cell(papers, *a), _cell(papers, *b))))
+        verdicts.append(_verdict(gain, noise, expect_gain))
+    verdict = next((v for v in ("no", "within seed noise") if v in verdicts), "yes")
+    view = pairs[0][0][0] if pairs[0][0][0] == pairs[0][1][0] else f"{pairs[0][0][0]} vs {pairs[0][1][0]}"
+    return {"finding": key, "task": task, "view": view, "here": "; ".join(here), "spread": "; ".join(spread),
+            "paper": "; ".join(paper), "holds": verdict}
+
+
+def _unk_finding(tables: dict[str, pd.DataFrame], task: str, view: str, base: str, va: str) -> dict[str, Any] | None:
+    if "tokenization" not in tables:
+        return None
+    tokenization = tables["tokenization"]
+    rows = tokenization[(tokenization["view"] == view) & (tokenization["dataset"] == TASK_DATA[task])
+                        & (tokenization["split"] == "train")].set_index("tokenizer")
+    if base not in rows.index or va not in rows.index:
+        return None
+    before, after = float(rows.at[base, "unk_prop"]), float(rows.at[va, "unk_prop"])
+    return {"finding": "unk", "task": TASK_DATA[task], "view": view,
+            "here": f"UNK proportion {display(base)} {before:.4f} → {display(va)} {after:.4f}",
+            "spread": "none (a tokenizer has no seed)", "paper": "–", "holds": "yes" if after < before else "no"}
+
+
+def main_findings(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of the findings table, in :data:`MAIN_FINDINGS` order; a row needs all its cells."""
+    steps = comparisons(config)
+    lapt = next((c for c in steps if c.kind == "lapt"), None)
+    va = next((c for c in steps if c.kind == "va" and lapt is not None and c.subtrahend == lapt.minuend), None)
+    if lapt is None:
+        return []
+    base = lapt.subtrahend
+    info = view_info(config)
+    languages = config["languages"]
+    unseen = [v for v, i in info.items() if i.parent is None and not languages[v].get("in_mbert", True)]
+    latin = [v for v in unseen if info[v].script == "Latn"]
+    rows: dict[str, list[dict[str, Any] | None]] = {key: [] for key in MAIN_FINDINGS}
+    datasets_done: set[tuple[str, str]] = set()
+    for task in (t for t in config["study"]["tasks"] if t in tables and not tables[t].empty):
+        table = tables[task]
+        for view, entry in info.items():
+            if entry.parent is not None and entry.parent in unseen and entry.script == "Latn":
+                rows["translit"].append(_gain_finding(table, "translit", task, [((view, base), (entry.parent, base))]))
+        for view in unseen:
+            if va is not None and view not in latin:
+                if (view, TASK_DATA[task]) not in datasets_done:
+                    datasets_done.add((view, TASK_DATA[task]))
+                    rows["unk"].append(_unk_finding(tables, task, view, va.base, va.minuend))
+                rows["va_gain"].append(_gain_finding(table, "va_gain", task, [((view, va.minuend), (view, va.subtrahend)),
+                                                                               ((view, va.minuend), (view, base))]))
+            rows["lapt_unseen"].append(_gain_finding(table, "lapt_unseen", task, [((view, lapt.minuend), (view, base))]))
+            if va is not None and view in latin:
+                rows["va_latin"].append(_gain_finding(table, "va_latin", task, [((view, va.minuend), (view, va.subtrahend))],
+                                                      expect_gain=False))
+    return [row for key in MAIN_FINDINGS for row in rows[key] if row is not None]
+
+
 def summarize(tables: dict[str, pd.DataFrame], config: dict[str, Any],
               expected_runs: Iterable[str] | None,
               corpus_reports: Mapping[str, str | Path] | None = None) -> dict[str, Any]:
@@ -219,6 +309,7 @@ def summarize(tables: dict[str, pd.DataFrame], config: dict[str, Any],
         }
     return {
         "study": config["study"].get("name", ""),
+        "findings": main_findings(tables, config),
         "tasks": tasks,
         "absent": [t for t in config["study"]["tasks"] if t not in tasks],
         "missing": None if runs is None else missing_cells(tables, runs),
@@ -326,6 +417,7 @@ def render(summary: dict[str, Any], tables_dir: str | Path) -> str:
         lines += ["**Warnings**", "", *[f"- {warning}" for warning in warnings], ""]
     if summary["absent"]:
         lines += [f"No table yet for: {', '.join(summary['absent'])}.", ""]
+    lines += _findings_section(summary["findings"])
     lines += ["## Average gains", "", FINDINGS["average"], ""]
     lines += _table(
         ["gain", "task", "here", "languages", "paper, same languages", "paper, 8 languages", "sign"],
@@ -377,6 +469,23 @@ def _corpora(summary: dict[str, Any]) -> list[str]:
         cells.append([row["language"], *(f"{row[s]['lines']:,} / {row[s]['tokens']:,}" for s in ("train", "valid", "test")),
                       paper or "–", CORPUS_STATUS[row["check"]["status"]]])
     return lines + (_table(["language", "train", "valid", "test", "paper", "check"], cells) if cells else [])
+
+
+def _findings_section(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["## The paper's main findings, here", "",
+             "Each row is one task and view: the gain here (means over seed sets, the cells' means in brackets), "
+             "each cell's sample std over seed sets, and the paper's gain. A finding holds (`yes`) when the gain "
+             "is larger than the larger seed std of its two cells (for VA on Latin script: when it is not), "
+             "`within seed noise` when a gain is there but no larger than that std, `no` otherwise.", ""]
+    lines += _table(["finding", "task", "view", "here", "seed std", "paper", "holds"],
+                    [[MAIN_FINDINGS[r["finding"]], r["task"], r["view"], r["here"], r["spread"], r["paper"], r["holds"]]
+                     for r in rows])
+    failing = [r for r in rows if r["holds"] != "yes"]
+    if rows:
+        lines += [f"Holds in {len(rows) - len(failing)} of {len(rows)} rows." + (
+            " Does not hold: " + "; ".join(f"{r['task']} {r['view']} ({MAIN_FINDINGS[r['finding']].split(' (')[0]}: "
+                                           f"{r['holds']})" for r in failing) + "." if failing else ""), ""]
+    return lines
 
 
 def _coverage(summary: dict[str, Any]) -> list[str]:

@@ -221,17 +221,15 @@ def base_source(wildcards):
 
 # --- finetune -----------------------------------------------------------
 
-def run_data(wildcards):
-    dataset = config["tasks"][wildcards.task]["data"]
+def task_files(task, view):
+    """A view's prepared train, dev and test files of a task."""
+    dataset = config["tasks"][task]["data"]
     suffix = "conllu" if dataset == "ud" else "tsv"
-    return expand("results/data/{view}/{dataset}/{split}.{suffix}", view=wildcards.view, dataset=dataset, split=["train", "dev", "test"], suffix=suffix)
+    return expand("results/data/{view}/{dataset}/{split}.{suffix}", view=view, dataset=dataset, split=["train", "dev", "test"], suffix=suffix)
 
 
-def finetune_config(variant):
-    """The config's fine-tuning settings for a variant, without the run-only ones (the script
-    reads those itself), so that changing how often a run checkpoints reruns nothing."""
-    merged = {**config["finetune"], **STUDY.variant(variant).get("finetune", {})}
-    return {key: value for key, value in merged.items() if key not in RUN_ONLY["finetune"]}
+def run_data(wildcards):
+    return task_files(wildcards.task, wildcards.view)
 
 
 def run_settings(wildcards):
@@ -240,13 +238,24 @@ def run_settings(wildcards):
     return settings(
         "finetune",
         {
-            **finetune_config(wildcards.variant),
+            **STUDY.finetune_settings(wildcards.task, wildcards.variant),
             "task": wildcards.task,
             "batch_size": STUDY.batch_size(wildcards.task, wildcards.view, wildcards.variant),
             "seed_set": config["seed_sets"][int(wildcards.seed)],
             "pos_column": lang["ud"]["pos_column"] if "ud" in lang else None,
         },
     )
+
+
+def baseline_cells():
+    """Every (task, view) of the study's runs, with the prepared files its trivial baseline reads."""
+    cells = []
+    for task, view in dict.fromkeys((run.task, run.view) for run in STUDY.runs):
+        lang = config["languages"][VIEWS[view].language]
+        files = task_files(task, view)
+        cells.append({"task": task, "view": view, "pos_column": lang["ud"]["pos_column"] if "ud" in lang else None,
+                      "files": dict(zip(("train", "dev", "test"), files, strict=True))})
+    return cells
 
 
 # --- transfer -----------------------------------------------------------
@@ -256,7 +265,7 @@ def transfer_settings(wildcards):
     return settings(
         "finetune",
         {
-            **finetune_config(wildcards.variant),
+            **STUDY.finetune_settings("ner", wildcards.variant),
             "task": "ner",
             "batch_size": STUDY.batch_size_of_language("ner", wildcards.source, wildcards.variant),
             "seed_set": config["seed_sets"][int(wildcards.seed)],
@@ -279,5 +288,7 @@ def corpus_reports():
 
 def table_inputs(wildcards=None):
     tables = {task: f"results/tables/{task}.csv" for task in config["study"]["tasks"]}
+    tables["baselines"] = "results/tables/baselines.csv"
+    tables["learning_curves"] = "results/tables/learning_curves.csv"
     tables["tokenization"] = "results/tables/tokenization.csv"
     return tables

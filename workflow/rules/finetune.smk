@@ -25,7 +25,8 @@ rule finetune:
 
 rule task_table:
     input:
-        lambda w: [f"{run.path}/metrics.json" for run in STUDY.runs if run.task == w.task],
+        runs=lambda w: [f"{run.path}/metrics.json" for run in STUDY.runs if run.task == w.task],
+        baselines="results/tables/baselines.csv",
     output:
         csv=report("results/tables/{task}.csv", caption="../report/tables.rst", category="Tables"),
         markdown="results/tables/{task}.md",
@@ -40,3 +41,21 @@ rule task_table:
         "results/benchmarks/task_table/{task}.tsv"
     script:
         "../scripts/task_table.py"
+
+
+rule learning_curves:
+    input:
+        [f"{run.path}/metrics.json" for run in STUDY.runs],
+    output:
+        report("results/tables/learning_curves.csv", caption="../report/learning_curves.rst", category="Tables"),
+    params:
+        settings=lambda w: settings("aggregate", {}),
+    retries: 0
+    conda:
+        "../../envs/specmlm.yaml"
+    log:
+        "results/logs/learning_curves.log",
+    benchmark:
+        "results/benchmarks/learning_curves.tsv"
+    script:
+        "../scripts/learning_curves.py"

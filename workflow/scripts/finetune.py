@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from specmlm.finetune import run_finetune
-from specmlm.logs import stage_log
+from specmlm.logs import exit_now, stage_log
 
 with stage_log(snakemake.log[0], snakemake.output) as log:
     settings = json.loads(snakemake.params.settings)["settings"]
@@ -16,3 +16,4 @@ with stage_log(snakemake.log[0], snakemake.output) as log:
     data_dir = Path(snakemake.input.data[0]).parents[1]
     metrics = run_finetune(task, snakemake.input.model, data_dir, Path(snakemake.output[0]).parent, snakemake.params.checkpoints, settings)
     log.info("test: %s", metrics.get("test"))
+exit_now()

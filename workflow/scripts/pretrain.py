@@ -2,7 +2,7 @@
 
 import json
 
-from specmlm.logs import stage_log
+from specmlm.logs import exit_now, stage_log
 from specmlm.representations import build_model
 
 with stage_log(snakemake.log[0], snakemake.output) as log:
@@ -10,3 +10,4 @@ with stage_log(snakemake.log[0], snakemake.output) as log:
     settings["threads"] = snakemake.threads
     record = build_model(settings, dict(snakemake.input.items()), snakemake.output[0], snakemake.params.checkpoints)
     log.info("built %s: %s", snakemake.output[0], record)
+exit_now()

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 from torch import nn
@@ -25,11 +25,13 @@ from specmlm.metrics.pos_accuracy import pos_accuracy, pos_accuracy_files
 from specmlm.metrics.span_f1 import span_f1, span_f1_files
 from specmlm.tasks.biaffine import BiaffineParser
 from specmlm.tasks.crf import CrfTagger
-from specmlm.tasks.encoder import TransformerEncoder
 from specmlm.tasks.fasttext_encoder import MARKER as FASTTEXT_MARKER
 from specmlm.tasks.fasttext_encoder import FastTextEncoder
 from specmlm.tasks.head import Head
 from specmlm.tasks.tagger import LinearTagger
+
+if TYPE_CHECKING:
+    from specmlm.tasks.encoder import TransformerEncoder
 
 
 @dataclass
@@ -237,6 +239,9 @@ TASKS: dict[str, Task] = {"pos": PosTask(), "ud": UdTask(), "ner": NerTask()}
 def transformer_encoder(
     model_dir: Path, task: str, train_words: list[list[str]], settings: dict[str, Any]
 ) -> TransformerEncoder:
+    # Imported here: transformers is 2-3 s of every job's start-up, and a fastText run never needs it.
+    from specmlm.tasks.encoder import TransformerEncoder
+
     return TransformerEncoder(model_dir, settings["layer_dropout"], settings["layer_dropout_at_eval"])
 
 
