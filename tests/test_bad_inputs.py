@@ -36,11 +36,13 @@ import yaml
 
 from specmlm.atomic import sweep_temporaries
 from specmlm.config import validate
-from specmlm.download import ChecksumError, fetch_model_entry, fetch_options
+from specmlm.download.fetch import ChecksumError
+from specmlm.download.models import fetch_model_entry
+from specmlm.download.plan import fetch_options
+from specmlm.download.sources import fetch_dataset
 from specmlm.errors import ConfigError, DownloadError, InputError, UserError, keyed
 from specmlm.logs import stage_log
 from specmlm.prepare import prepare_ner, prepare_ud
-from specmlm.sources import fetch_dataset
 from tests.test_download import FixtureServer, free_port, sha
 from tests.workflow_utils import REPO, SNAKEMAKE
 

@@ -22,23 +22,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from specmlm.download import (
-    ChecksumError,
-    FetchError,
-    FetchOptions,
-    RetryPolicy,
-    UnsafeArchiveError,
-    air_gap_manifest,
-    cache_path,
-    fetch,
-    fetch_model,
-    fetch_model_entry,
-    fetch_options,
-    fetch_text,
-    fetch_ud,
-    fetch_wikiann,
-    safe_extract,
-)
+from specmlm.download.archive import UnsafeArchiveError, safe_extract
+from specmlm.download.fetch import ChecksumError, FetchError, RetryPolicy, cache_path, fetch
+from specmlm.download.manifest import air_gap_manifest
+from specmlm.download.models import fetch_model, fetch_model_entry
+from specmlm.download.plan import FetchOptions, fetch_options
+from specmlm.download.text import fetch_text
+from specmlm.download.ud import fetch_ud
+from specmlm.download.wikiann import fetch_wikiann
 from specmlm.download.__main__ import main as download_cli
 from specmlm.download.ud import ud_remotes
 from specmlm.errors import ConfigError, InputError

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from specmlm import sources, tracked
+from specmlm import tracked
+from specmlm.download import sources
 from tests.workflow_utils import REPO, planned_job_set, snakemake
 
 DEMO = REPO / "demo" / "data"

@@ -10,7 +10,7 @@ import pytest
 
 from specmlm.errors import InputError
 from specmlm.formats.text import read_documents
-from specmlm.wikipedia import (
+from specmlm.download.wikipedia import (
     Article,
     bert_document,
     bert_sentences,

@@ -49,7 +49,8 @@ def materialize_tokenizer(spec: dict[str, Any], downloads: dict[str, Any], out_d
     if "source" in spec:
         from transformers import AutoTokenizer
 
-        from specmlm.download import fetch_model_entry, fetch_options
+        from specmlm.download.models import fetch_model_entry
+        from specmlm.download.plan import fetch_options
 
         local = fetch_model_entry(spec, fetch_options(downloads), where=where)
         AutoTokenizer.from_pretrained(str(local)).save_pretrained(out)

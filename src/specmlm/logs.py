@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from specmlm.atomic import sweep_temporaries
 from specmlm.errors import UserError
-from specmlm.sources import origin, origin_line
+from specmlm.download.sources import origin, origin_line
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

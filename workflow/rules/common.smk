@@ -5,8 +5,9 @@ import sys
 
 from snakemake.utils import min_version
 
-from specmlm import sources, tracked
+from specmlm import tracked
 from specmlm.config import Study, canonical, validate
+from specmlm.download import sources
 from specmlm.errors import ConfigError
 from specmlm.stages import RUN_ONLY, VERSIONS
 

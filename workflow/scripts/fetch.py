@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from specmlm.logs import stage_log
-from specmlm.sources import fetch_dataset
+from specmlm.download.sources import fetch_dataset
 
 with stage_log(snakemake.log[0], snakemake.output) as log:
     spec = json.loads(snakemake.params.settings)["settings"]

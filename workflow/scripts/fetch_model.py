@@ -3,7 +3,8 @@
 import json
 
 from specmlm.basemodel import resolve_base
-from specmlm.download import fetch_model_entry, fetch_options
+from specmlm.download.models import fetch_model_entry
+from specmlm.download.plan import fetch_options
 from specmlm.errors import keyed
 from specmlm.logs import stage_log
 

@@ -6,7 +6,7 @@ Two sources (``source`` in the entry):
   Face hub, ``{snapshot}.{lang}/train-0000i-of-0000n.parquet`` (``shards`` = n). Permanent
   and checksummed by the hub, so the study is reproducible years later.
 - ``wikipedia-dump``: a dated dump ``{wiki}-{date}-pages-articles.xml.bz2`` as the paper used,
-  extracted by :mod:`specmlm.wikipedia`. dumps.wikimedia.org keeps only recent dates, so
+  extracted by :mod:`specmlm.download.wikipedia`. dumps.wikimedia.org keeps only recent dates, so
   ``mirrors`` (templates like ``url``) are tried after it (default: the Internet Archive).
 
 Either way the result is ``corpus.txt``: every article of at least two sentences, one
@@ -23,7 +23,7 @@ from typing import Any
 from specmlm.download.plan import Entry, FetchOptions, Remote, fetch_remotes, provenance_sources
 from specmlm.download.provenance import write_provenance
 from specmlm.errors import InputError
-from specmlm.wikipedia import Article, iter_dump_articles, iter_snapshot_articles, write_bert_corpus
+from specmlm.download.wikipedia import Article, iter_dump_articles, iter_snapshot_articles, write_bert_corpus
 
 HF_ENDPOINT = "https://huggingface.co"
 SNAPSHOT_REPO = "wikimedia/wikipedia"

@@ -35,19 +35,19 @@ def text_format(entry: Mapping[str, Any]) -> str:
 
 
 def _fetch_ud(entry: Mapping[str, Any], out: Path, options: Any, where: str) -> None:
-    from specmlm.download import fetch_ud
+    from specmlm.download.ud import fetch_ud
 
     fetch_ud({"treebank": entry["treebank"], **entry["source"]}, out, options, where=f"{where}.source")
 
 
 def _fetch_ner(entry: Mapping[str, Any], out: Path, options: Any, where: str) -> None:
-    from specmlm.download import fetch_wikiann
+    from specmlm.download.wikiann import fetch_wikiann
 
     fetch_wikiann(entry["source"], out, options, where=f"{where}.source")
 
 
 def _fetch_text(entry: Mapping[str, Any], out: Path, options: Any, where: str) -> None:
-    from specmlm.download import fetch_text
+    from specmlm.download.text import fetch_text
 
     fetch_text(entry["source"], out, options, where=f"{where}.source")
 
@@ -69,7 +69,9 @@ def fetch_dataset(dataset: str, entry: Mapping[str, Any], out_dir: str | Path, d
     raw file (each text part), the location as written in the config and its config key, so
     later stages name those (:func:`origin`).
     """
-    from specmlm.download import fetch, fetch_options, write_provenance
+    from specmlm.download.fetch import fetch
+    from specmlm.download.plan import fetch_options
+    from specmlm.download.provenance import write_provenance
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
