@@ -122,6 +122,78 @@ def translit_settings(wildcards):
     return settings("transliterate", {"scheme": scheme, "language": config["languages"][lang]["iso639_3"]})
 
 
+# --- base models --------------------------------------------------------
+
+FETCHED_BASES = [b for b, spec in config["base_models"].items() if "source" in spec] or ["none"]
+
+
+BUILT_BASES = [b for b, spec in config["base_models"].items() if "build" in spec] or ["none"]
+
+
+def base_source(wildcards):
+    """A base model's config entry with the download settings it is fetched under."""
+    where = f"base_models.{wildcards.base}"
+    return settings("base_model", {"entry": config["base_models"][wildcards.base], "downloads": config["downloads"], "where": where},
+                    local_content(f"{where}.source"))
+
+
+def checkpoint_dir(stage, *parts):
+    """Training checkpoints live outside declared outputs, which Snakemake wipes before a rerun."""
+    return "results/checkpoints/" + "/".join((stage,) + parts)
+
+
+# --- vocab --------------------------------------------------------------
+
+def variant_kind(wildcards):
+    return STUDY.variant(wildcards.variant)["kind"]
+
+
+def base_of(wildcards):
+    return STUDY.variant(wildcards.variant)["base"]
+
+
+def vocab_inputs(wildcards):
+    inputs = {"text": f"results/data/{wildcards.view}/text/train.txt"}
+    if variant_kind(wildcards) == "va":
+        inputs["base"] = f"results/base/{base_of(wildcards)}"
+    return inputs
+
+
+def vocab_settings(wildcards):
+    spec = STUDY.variant(wildcards.variant)
+    if spec["kind"] == "va":
+        return settings("vocab", {"kind": "va", **config["vocab"][spec["vocab"]]})
+    scratch = config["pretrain"]["scratch"]
+    return settings("vocab", {"kind": "scratch", "vocab_size": scratch["vocab_size"], "min_frequency": scratch["min_frequency"]})
+
+
+# --- pretrain -----------------------------------------------------------
+
+def model_inputs(wildcards):
+    """What each kind of representation is built from (data, not branches in the script)."""
+    kind = variant_kind(wildcards)
+    view = wildcards.view
+    inputs = {"train": f"results/data/{view}/text/train.txt", "valid": f"results/data/{view}/text/valid.txt"}
+    if kind == "lapt":
+        inputs["base"] = f"results/base/{base_of(wildcards)}"
+    if kind in ("va", "scratch"):  # the VA vocabulary directory holds the augmented model too
+        inputs["vocab"] = f"results/vocab/{view}/{wildcards.variant}"
+    return inputs
+
+
+def pretrained_models():
+    """[view, variant, kind] of every masked-LM encoder a run uses (what held-out losses exist for)."""
+    return [[view, variant, STUDY.variant(variant)["kind"]] for view, variant in STUDY.encoders()
+            if STUDY.variant(variant)["kind"] in ("lapt", "va", "scratch")]
+
+
+def model_settings(wildcards):
+    spec = STUDY.variant(wildcards.variant)
+    section = {"lapt": spec.get("lapt", "lapt"), "va": spec.get("lapt", "lapt"), "scratch": "scratch", "fasttext": "fasttext"}[spec["kind"]]
+    extra = {"init": config["vocab"][spec["vocab"]]["init"]} if spec["kind"] == "va" else {}
+    return settings("pretrain", {"kind": spec["kind"], **config["pretrain"][section], **extra})
+
+
 # --- tokenization -------------------------------------------------------
 
 def tokenizer_sources():
@@ -150,74 +222,6 @@ def tokenizer_dir(wildcards):
     if wildcards.source == "base":
         return f"results/tokenizers/{wildcards.name}"
     return f"results/vocab/{wildcards.view}/{wildcards.name}"
-
-
-# --- pretrain -----------------------------------------------------------
-
-def variant_kind(wildcards):
-    return STUDY.variant(wildcards.variant)["kind"]
-
-
-def base_of(wildcards):
-    return STUDY.variant(wildcards.variant)["base"]
-
-
-def checkpoint_dir(stage, *parts):
-    """Training checkpoints live outside declared outputs, which Snakemake wipes before a rerun."""
-    return "results/checkpoints/" + "/".join((stage,) + parts)
-
-
-def vocab_inputs(wildcards):
-    inputs = {"text": f"results/data/{wildcards.view}/text/train.txt"}
-    if variant_kind(wildcards) == "va":
-        inputs["base"] = f"results/base/{base_of(wildcards)}"
-    return inputs
-
-
-def vocab_settings(wildcards):
-    spec = STUDY.variant(wildcards.variant)
-    if spec["kind"] == "va":
-        return settings("vocab", {"kind": "va", **config["vocab"][spec["vocab"]]})
-    scratch = config["pretrain"]["scratch"]
-    return settings("vocab", {"kind": "scratch", "vocab_size": scratch["vocab_size"], "min_frequency": scratch["min_frequency"]})
-
-
-def model_inputs(wildcards):
-    """What each kind of representation is built from (data, not branches in the script)."""
-    kind = variant_kind(wildcards)
-    view = wildcards.view
-    inputs = {"train": f"results/data/{view}/text/train.txt", "valid": f"results/data/{view}/text/valid.txt"}
-    if kind == "lapt":
-        inputs["base"] = f"results/base/{base_of(wildcards)}"
-    if kind in ("va", "scratch"):  # the VA vocabulary directory holds the augmented model too
-        inputs["vocab"] = f"results/vocab/{view}/{wildcards.variant}"
-    return inputs
-
-
-def pretrained_models():
-    """[view, variant, kind] of every masked-LM encoder a run uses (what held-out losses exist for)."""
-    return [[view, variant, STUDY.variant(variant)["kind"]] for view, variant in STUDY.encoders()
-            if STUDY.variant(variant)["kind"] in ("lapt", "va", "scratch")]
-
-
-def model_settings(wildcards):
-    spec = STUDY.variant(wildcards.variant)
-    section = {"lapt": spec.get("lapt", "lapt"), "va": spec.get("lapt", "lapt"), "scratch": "scratch", "fasttext": "fasttext"}[spec["kind"]]
-    extra = {"init": config["vocab"][spec["vocab"]]["init"]} if spec["kind"] == "va" else {}
-    return settings("pretrain", {"kind": spec["kind"], **config["pretrain"][section], **extra})
-
-
-FETCHED_BASES = [b for b, spec in config["base_models"].items() if "source" in spec] or ["none"]
-
-
-BUILT_BASES = [b for b, spec in config["base_models"].items() if "build" in spec] or ["none"]
-
-
-def base_source(wildcards):
-    """A base model's config entry with the download settings it is fetched under."""
-    where = f"base_models.{wildcards.base}"
-    return settings("base_model", {"entry": config["base_models"][wildcards.base], "downloads": config["downloads"], "where": where},
-                    local_content(f"{where}.source"))
 
 
 # --- finetune -----------------------------------------------------------

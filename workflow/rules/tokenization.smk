@@ -2,28 +2,6 @@
 # proportions for every tokenizer in play, on every view, dataset and split.
 
 
-localrules: base_tokenizer
-
-
-rule base_tokenizer:
-    input:
-        lambda w: local_inputs(f"base_models.{w.base}.build.vocab", f"base_models.{w.base}.source"),
-    output:
-        directory("results/tokenizers/{base}"),
-    params:
-        settings=lambda w: settings("tokenizer", {"entry": config["base_models"][w.base], "downloads": config["downloads"], "where": f"base_models.{w.base}"},
-                                    local_content(f"base_models.{w.base}.build.vocab", f"base_models.{w.base}.source")),
-    retries: 0
-    conda:
-        "../../envs/specmlm.yaml"
-    log:
-        "results/logs/base_tokenizer/{base}.log",
-    benchmark:
-        "results/benchmarks/base_tokenizer/{base}.tsv"
-    script:
-        "../scripts/base_tokenizer.py"
-
-
 rule tokstats:
     input:
         data=lambda w: prepared_files(w.view),
