@@ -12,6 +12,7 @@ PNG), so importing this module neither picks a GUI backend nor keeps figures ali
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -24,13 +25,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
-from scipy import stats
 
 from specmlm.aggregate import COLUMNS as TASK_COLUMNS
 from specmlm.atomic import atomic_open, write_json
 from specmlm.config import TASK_DATA
 from specmlm.curves import COLUMNS as CURVE_COLUMNS
 from specmlm.errors import ConfigError, InputError
+from specmlm.statistics import spearman
 
 log = logging.getLogger(__name__)
 
@@ -192,15 +193,6 @@ def ordered_views(table: pd.DataFrame, info: dict[str, ViewInfo]) -> list[str]:
     return [v for v in info if v in views]
 
 
-def spearman(x: Iterable[float], y: Iterable[float]) -> dict[str, float | int | None]:
-    """Spearman's rho and its two-sided p; ``None`` below three points or when a side is constant."""
-    x, y = np.asarray(list(x), dtype=float), np.asarray(list(y), dtype=float)
-    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return {"rho": None, "p": None, "n": len(x)}
-    result = stats.spearmanr(x, y)
-    return {"rho": float(result.statistic), "p": float(result.pvalue), "n": len(x)}
-
-
 def _require(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
     if name not in tables:
         raise NothingToDraw(f"{name}.csv is absent from the tables: nothing to draw from it")
@@ -312,9 +304,13 @@ def unk_gain_points(tables: dict[str, pd.DataFrame], config: dict[str, Any], tas
 
 
 def unk_gain_correlation(points: pd.DataFrame) -> dict[str, float | int | None]:
-    """Spearman's rho over the original-script views, the paper's eight languages (PAPER §9)."""
+    """Spearman's rho over the original-script views, the paper's eight languages (PAPER §9).
+
+    ``None`` where rho is undefined: the figure's description is JSON, which has no NaN.
+    """
     originals = points[~points["transliterated"]]
-    return spearman(originals["reduction"], originals["gain"])
+    rho, p, n = spearman(originals["reduction"], originals["gain"])
+    return {"rho": None, "p": None, "n": n} if math.isnan(rho) else {"rho": rho, "p": p, "n": n}
 
 
 def _format_rho(result: dict[str, float | int | None]) -> str:

@@ -12,15 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from specmlm.errors import ConfigError, InputError
+from specmlm.statistics import spearman
 from specmlm.typology import DISTANCE_KINDS
 
 log = logging.getLogger(__name__)
@@ -37,7 +36,6 @@ ANALYSIS_COLUMNS = ["quantity", "setting", "base_model", "predictor", "rho", "p_
 DISTANCE_PREDICTORS = (*DISTANCE_KINDS, "script_match")
 UNK_PREDICTORS = ("wunk_prop", "unk_prop")
 UNK_COLUMNS = ["view", "tokenizer", "dataset", "split", *UNK_PREDICTORS]
-MIN_POINTS = 3
 QUANTITY_ORDER = {"f1": 0, "gap": 1, "gain": 2}
 
 
@@ -158,18 +156,6 @@ def _distance_predictors(distances: pd.DataFrame, points: pd.DataFrame) -> pd.Da
     if lacking:
         log.warning("no distances for %d transfer pair(s): %s", len(lacking), lacking)
     return table
-
-
-def spearman(x: Sequence[float], y: Sequence[float]) -> tuple[float, float, int]:
-    """Spearman's rho, its two-sided p-value and the number of complete points; NaN below 3 points."""
-    pairs = pd.DataFrame({"x": x, "y": y}, dtype=float).dropna()
-    n = len(pairs)
-    if n < MIN_POINTS:
-        return float("nan"), float("nan"), n
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", stats.ConstantInputWarning)  # a constant predictor: rho is NaN
-        result = stats.spearmanr(pairs["x"], pairs["y"])
-    return float(result.statistic), float(result.pvalue), n
 
 
 def distance_analysis(
