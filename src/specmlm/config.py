@@ -226,7 +226,9 @@ class View:
 
 
 @dataclass(frozen=True)
-class Run:
+class TaskRun:
+    """One fine-tuning run of the study: a task on a view with a variant and a seed."""
+
     task: str
     view: str
     variant: str
@@ -285,10 +287,10 @@ class Study:
         return view.has_text or self.variant(variant)["kind"] not in KINDS_NEEDING_TEXT
 
     @cached_property
-    def runs(self) -> list[Run]:
+    def runs(self) -> list[TaskRun]:
         study = self.config["study"]
         return [
-            Run(task, view.name, variant, seed)
+            TaskRun(task, view.name, variant, seed)
             for task in study["tasks"]
             for view in self.views.values()
             if view.has(task)
@@ -312,12 +314,12 @@ class Study:
         ]
 
     @cached_property
-    def transfer_in_language(self) -> list[Run]:
+    def transfer_in_language(self) -> list[TaskRun]:
         """The in-language NER runs each transfer cell is compared with."""
         transfer = self.config.get("transfer")
         if not transfer:
             return []
-        return [Run("ner", t, v, s) for t in transfer["targets"] for v in transfer["variants"] for s in self.config["study"]["seeds"]]
+        return [TaskRun("ner", t, v, s) for t in transfer["targets"] for v in transfer["variants"] for s in self.config["study"]["seeds"]]
 
 
     def finetune_settings(self, task: str, variant: str) -> dict[str, Any]:
