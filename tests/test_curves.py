@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
-from transformers import BertConfig, BertModel, BertTokenizer
 
 from specmlm.curves import COLUMNS, read_histories
 from specmlm.finetune import run_finetune
+from tests.models import tiny_bert
 
 DEMO = Path(__file__).resolve().parents[1] / "demo" / "data"
 
@@ -29,13 +28,7 @@ def metrics(tmp_path_factory: pytest.TempPathFactory) -> dict:
     for split, count in (("train", 30), ("dev", 10), ("test", 10)):
         text = first_sentences(DEMO / "ud" / "UD_Maltese-MUDT" / f"mt_mudt-ud-{split}.conllu", count)
         (view / "ud" / f"{split}.conllu").write_text(text, encoding="utf-8")
-    tokenizer = BertTokenizer(vocab=str(DEMO / "vocab" / "bert-base-multilingual-cased-vocab.txt"),
-                              do_lower_case=False, strip_accents=False)
-    torch.manual_seed(0)
-    model = root / "bert"
-    BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                         intermediate_size=32, max_position_embeddings=128)).save_pretrained(model)
-    tokenizer.save_pretrained(model)
+    model = tiny_bert(root / "bert", hidden=16, layers=1, positions=128)
     settings = {"threads": 1, "batch_size": 8, "max_epochs": 3, "patience": 3, "freeze_encoder_epochs": 1,
                 "lr_head": 1e-2, "pos_column": "xpos"}
     out = root / "runs" / "pos" / "mt" / "mbert" / "seed0"

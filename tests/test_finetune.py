@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 import torch
-from transformers import BertConfig, BertModel, BertTokenizer
 
 from specmlm import finetune
 from specmlm.errors import ConfigError, InputError
@@ -30,7 +29,8 @@ from specmlm.formats.ner import read_ner, read_prepared_ner, write_ner
 from specmlm.metrics import attachment_files, pos_accuracy_files
 from specmlm.metrics.attachment import training_attachment_scores
 from specmlm.tasks.fasttext_encoder import train_fasttext
-from tests.conftest import DEMO_DATA, MBERT_VOCAB
+from tests.conftest import DEMO_DATA
+from tests.models import tiny_bert
 
 torch.set_num_threads(1)
 
@@ -49,18 +49,6 @@ def make_view(root: Path, train: int, dev: int | None, test: int) -> Path:
         text = first_sentences(MALTESE / f"mt_mudt-ud-{split}.conllu", count)
         (root / "ud" / f"{split}.conllu").write_text(text, encoding="utf-8")
     return root
-
-
-def tiny_bert(out: Path, hidden: int, heads: int, positions: int) -> Path:
-    """Two layers over the real mBERT vocabulary; few positions, so long sentences fold into windows."""
-    tokenizer = BertTokenizer(vocab=str(MBERT_VOCAB),
-                              do_lower_case=False, strip_accents=False)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=2, num_attention_heads=heads,
-                        intermediate_size=2 * hidden, max_position_embeddings=positions)
-    torch.manual_seed(0)
-    BertModel(config).save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from tokenizers import ByteLevelBPETokenizer, SentencePieceUnigramTokenizer
 from transformers import (
     BertConfig,
     BertModel,
-    BertTokenizer,
     RobertaConfig,
     RobertaModel,
     RobertaTokenizer,
@@ -29,7 +28,8 @@ from specmlm.tasks.fasttext_encoder import UNK, AugmentedLstm, FastTextEncoder, 
 from specmlm.tasks.optimizer import AdamW, clip_grad_norm, parameter_groups
 from specmlm.tasks.registry import encoder_kind
 from specmlm.tasks.tagger import LinearTagger
-from tests.conftest import DEMO_DATA, MBERT_VOCAB
+from tests.conftest import DEMO_DATA
+from tests.models import tiny_bert
 
 torch.set_num_threads(1)
 
@@ -291,15 +291,7 @@ def test_adamw_equals_hf_loop_when_parameters_skip_steps(correct: bool) -> None:
 @pytest.fixture(scope="module")
 def bert_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A two-layer BERT with the mBERT vocabulary and a 12-position window."""
-    out = tmp_path_factory.mktemp("bert")
-    tokenizer = BertTokenizer(vocab=str(MBERT_VOCAB),
-                              do_lower_case=False, strip_accents=False)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=12)
-    torch.manual_seed(6)
-    BertModel(config).save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
+    return tiny_bert(tmp_path_factory.mktemp("bert"), hidden=16, positions=12, seed=6)
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,7 @@ from specmlm.pretrain import (
 )
 from specmlm.tasks.optimizer import AdamW
 from specmlm.tokstats import wordpiece_tokenizer
+from tests.models import tiny_bert
 
 torch.set_num_threads(1)
 
@@ -69,18 +70,10 @@ def _maltese_wordpiece(train: Path, out: Path) -> PreTrainedTokenizerBase:
     return wordpiece_tokenizer(out / "vocab.txt")
 
 
-def _tiny(tokenizer: PreTrainedTokenizerBase, out: Path, architecture: type = BertForMaskedLM) -> Path:
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=130, pad_token_id=tokenizer.pad_token_id)
-    architecture(config).save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
-
-
 @pytest.fixture
 def small_base(maltese: tuple[Path, Path], tmp_path: Path) -> Path:
-    return _tiny(_maltese_wordpiece(maltese[0], tmp_path / "vocab"), tmp_path / "base")
+    return tiny_bert(tmp_path / "base", hidden=32, positions=130, architecture=BertForMaskedLM,
+                     tokenizer=_maltese_wordpiece(maltese[0], tmp_path / "vocab"))
 
 
 def _losses(record: dict) -> dict[int, float]:
@@ -89,7 +82,7 @@ def _losses(record: dict) -> dict[int, float]:
 
 def test_lapt_of_a_tiny_mbert_vocabulary_model_lowers_held_out_loss(demo_data, maltese, tmp_path):
     train, valid = maltese
-    base = _tiny(wordpiece_tokenizer(demo_data / "vocab" / "bert-base-multilingual-cased-vocab.txt"), tmp_path / "mbert")
+    base = tiny_bert(tmp_path / "mbert", hidden=32, positions=130, architecture=BertForMaskedLM)
     out, ckpt = tmp_path / "lapt", tmp_path / "ckpt" / "lapt"
 
     record = run_lapt(base, train, valid, out, ckpt, {**FAST, "epochs": 2, "max_steps": 4})
@@ -131,7 +124,7 @@ def test_masked_only_decoder_matches_the_stock_masked_lm(small_base, maltese, ar
 
 def test_a_bare_encoder_gets_a_seeded_head_over_its_tied_embeddings(small_base, tmp_path):
     tokenizer = AutoTokenizer.from_pretrained(small_base)
-    bare = _tiny(tokenizer, tmp_path / "bare", BertModel)
+    bare = tiny_bert(tmp_path / "bare", hidden=32, positions=130, tokenizer=tokenizer)
 
     first, second = load_masked_lm(bare, 7), load_masked_lm(bare, 7)
 

@@ -13,7 +13,6 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (
     AutoModelForMaskedLM,
     AutoTokenizer,
-    BertConfig,
     BertForMaskedLM,
     XLMRobertaConfig,
     XLMRobertaForMaskedLM,
@@ -33,7 +32,8 @@ from specmlm.vocab import (
     sparsemax,
     train_wordpiece,
 )
-from tests.conftest import DEMO_DATA, MBERT_VOCAB
+from tests.conftest import DEMO_DATA
+from tests.models import tiny_bert
 
 torch.set_num_threads(1)
 
@@ -58,12 +58,7 @@ def _embeddings(model_dir: Path) -> torch.Tensor:
 @pytest.fixture(scope="module")
 def tiny_mbert(tmp_path_factory) -> Path:
     """A 2-layer BERT with the real mBERT vocabulary (119,547 rows) and its tokenizer."""
-    directory = tmp_path_factory.mktemp("tiny_mbert")
-    tokenizer = wordpiece_tokenizer(MBERT_VOCAB)
-    torch.manual_seed(0)
-    BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), **TINY)).save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+    return tiny_bert(tmp_path_factory.mktemp("tiny_mbert"), hidden=32, architecture=BertForMaskedLM)
 
 
 @pytest.fixture(scope="module")
