@@ -31,6 +31,7 @@ import os
 import random
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -389,15 +390,19 @@ def run_finetune(
     out_dir: str | Path,
     ckpt_dir: str | Path,
     settings: dict[str, Any],
+    identity: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train, early-stop on dev, evaluate the best epoch on dev and test, write ``out_dir``.
 
     ``task`` is ``pos``, ``ud`` or ``ner``; ``model_dir`` a transformers model directory or a
-    fastText one (``fasttext.json``); ``data_dir`` a prepared view. Returns what
-    ``metrics.json`` holds.
+    fastText one (``fasttext.json``); ``data_dir`` a prepared view; ``identity`` the run's identity
+    in its study (``identity.run_identity``), recorded in ``metrics.json`` for the tables (None
+    for a run outside a study: a test, the bench). Returns what ``metrics.json`` holds.
     """
     if task not in TASKS:
         raise ConfigError("task", f"expected one of {sorted(TASKS)}, found {task!r}")
+    if identity is not None and identity.get("task") != task:
+        raise ConfigError("task", f"the run identity {dict(identity)} is not a {task} run")
     spec = TASKS[task]
     model_dir, data_dir, out_dir, ckpt_dir = Path(model_dir), Path(data_dir), Path(out_dir), Path(ckpt_dir)
     kind = encoder_kind(model_dir)
@@ -430,6 +435,7 @@ def run_finetune(
     progress = run.fit(prepare(train, True), dev_data, run.resume(), f"{task} {data_dir.name}")
     results = run.write_and_score({"dev": dev_data, "test": prepare(test, False)}, out_dir)
     metrics = {
+        "run": None if identity is None else dict(identity),
         "task": task,
         "metric": spec.metric,
         "dev": results["dev"],
