@@ -6,7 +6,7 @@ given (from its wildcards) and every table reads it from there.
 
 Every run has a task, the view it is evaluated on, a variant and a seed set; a transfer run
 also names its source and target views and its setting (``zero_shot`` or ``few_shotN``, N
-labelled target sentences).
+labelled target sentences). The setting's name is encoded and decoded here only.
 """
 
 from __future__ import annotations
@@ -19,6 +19,26 @@ from typing import Any
 from specmlm.errors import InputError
 
 RUN_KEYS = ("task", "view", "variant", "seed")
+TRANSFER_KEYS = (*RUN_KEYS, "source", "target", "setting", "shots")
+ZERO_SHOT = "zero_shot"
+FEW_SHOT = "few_shot"
+SETTING_PATTERN = f"{ZERO_SHOT}|{FEW_SHOT}[1-9][0-9]*"
+"""The settings a transfer run's path may name (a wildcard constraint)."""
+
+
+def setting_name(shots: int) -> str:
+    """``zero_shot`` without labelled target sentences, ``few_shotN`` with N of them."""
+    return ZERO_SHOT if shots == 0 else f"{FEW_SHOT}{shots}"
+
+
+def shots_of(setting: str) -> int:
+    """The labelled target sentences a setting trains on: ``setting_name``'s inverse."""
+    if setting == ZERO_SHOT:
+        return 0
+    count = setting.removeprefix(FEW_SHOT)
+    if setting.startswith(FEW_SHOT) and count.isdigit() and int(count) > 0 and count == str(int(count)):
+        return int(count)
+    raise ValueError(f"transfer setting {setting!r} is neither {ZERO_SHOT} nor {FEW_SHOT}N with N > 0")
 
 
 def run_identity(task: str, wildcards: Mapping[str, str]) -> dict[str, Any]:
@@ -28,7 +48,7 @@ def run_identity(task: str, wildcards: Mapping[str, str]) -> dict[str, Any]:
     if "setting" in wildcards:
         setting = wildcards["setting"]
         return {**identity, "view": wildcards["target"], "source": wildcards["source"], "target": wildcards["target"],
-                "setting": setting}
+                "setting": setting, "shots": shots_of(setting)}
     return {**identity, "view": wildcards["view"]}
 
 

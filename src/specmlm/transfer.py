@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from specmlm.errors import ConfigError, InputError
-from specmlm.identity import read_run
+from specmlm.identity import read_run, shots_of
 from specmlm.typology import DISTANCE_KINDS
 
 log = logging.getLogger(__name__)
@@ -34,16 +34,9 @@ MIN_POINTS = 3
 QUANTITY_ORDER = {"f1": 0, "gap": 1, "gain": 2}
 
 
-def shots_of(setting: str) -> int | None:
-    """Labelled target sentences a setting trains on: 0 zero-shot, N few-shot, None in-language (all)."""
-    if setting == IN_LANGUAGE:
-        return None
-    return int(setting.removeprefix("few_shot")) if setting.startswith("few_shot") else 0
-
-
 def _setting_order(setting: str) -> tuple[int, int]:
-    shots = shots_of(setting)
-    return (0, 0) if shots is None else (1, shots)
+    """In-language first, then zero-shot and growing few-shot."""
+    return (0, 0) if setting == IN_LANGUAGE else (1, shots_of(setting))
 
 
 def _group_order(quantity: str, setting: str, base_model: str) -> tuple:
@@ -86,7 +79,7 @@ def transfer_table(metrics_paths: Iterable[str | Path], base_models: Mapping[str
     table = runs.groupby(keys, sort=False)["score"].agg(mean="mean", std="std", n_seeds="size")
     table = table.reset_index()
     table["base_model"] = table["variant"].map(base_models)
-    table["shots"] = pd.array([shots_of(s) for s in table["setting"]], dtype="Int64")
+    table["shots"] = pd.array([None if s == IN_LANGUAGE else shots_of(s) for s in table["setting"]], dtype="Int64")
     order = table["setting"].map(_setting_order)
     table = table.assign(_order=order).sort_values(["target", "base_model", "variant", "_order", "source"])
     return table[TABLE_COLUMNS].reset_index(drop=True)

@@ -8,6 +8,7 @@ from snakemake.utils import min_version
 from specmlm import sources, tracked
 from specmlm.config import Study, canonical, validate
 from specmlm.errors import ConfigError
+from specmlm.identity import SETTING_PATTERN, shots_of
 from specmlm.stages import RUN_ONLY, VERSIONS
 
 min_version("9.0")
@@ -261,7 +262,6 @@ def baseline_cells():
 # --- transfer -----------------------------------------------------------
 
 def transfer_settings(wildcards):
-    shots = 0 if wildcards.setting == "zero_shot" else int(wildcards.setting.removeprefix("few_shot"))
     return settings(
         "finetune",
         {
@@ -272,7 +272,7 @@ def transfer_settings(wildcards):
             "pos_column": None,
             "train_dirs": [f"results/data/{wildcards.source}"],
             "dev_dir": f"results/data/{wildcards.source}",
-            "shots": shots,
+            "shots": shots_of(wildcards.setting),
         },
     )
 

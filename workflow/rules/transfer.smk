@@ -15,7 +15,7 @@ rule finetune_transfer:
     wildcard_constraints:
         source="[a-z]{2,3}(-[A-Z][a-z]{3})?",
         target="[a-z]{2,3}(-[A-Z][a-z]{3})?",
-        setting="zero_shot|few_shot[0-9]+",
+        setting=SETTING_PATTERN,
     threads: 1
     resources:
         gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,
