@@ -19,7 +19,6 @@ from typing import Any
 from specmlm.errors import InputError
 
 RUN_KEYS = ("task", "view", "variant", "seed")
-TRANSFER_KEYS = (*RUN_KEYS, "source", "target", "setting", "shots")
 ZERO_SHOT = "zero_shot"
 FEW_SHOT = "few_shot"
 SETTING_PATTERN = f"{ZERO_SHOT}|{FEW_SHOT}[1-9][0-9]*"
@@ -44,12 +43,13 @@ def shots_of(setting: str) -> int:
 def run_identity(task: str, wildcards: Mapping[str, str]) -> dict[str, Any]:
     """The identity a fine-tuning job records, from its wildcards: a transfer job's (source,
     target, setting) or an in-language job's view; a transfer run is evaluated on its target."""
-    identity: dict[str, Any] = {"task": task, "variant": wildcards["variant"], "seed": int(wildcards["seed"])}
-    if "setting" in wildcards:
+    transfer = "setting" in wildcards
+    identity: dict[str, Any] = {"task": task, "view": wildcards["target"] if transfer else wildcards["view"],
+                                "variant": wildcards["variant"], "seed": int(wildcards["seed"])}
+    if transfer:
         setting = wildcards["setting"]
-        return {**identity, "view": wildcards["target"], "source": wildcards["source"], "target": wildcards["target"],
-                "setting": setting, "shots": shots_of(setting)}
-    return {**identity, "view": wildcards["view"]}
+        identity |= {"source": wildcards["source"], "target": wildcards["target"], "setting": setting, "shots": shots_of(setting)}
+    return identity
 
 
 def read_run(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:

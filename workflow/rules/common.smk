@@ -270,8 +270,6 @@ def transfer_settings(wildcards):
             "batch_size": STUDY.batch_size_of_language("ner", wildcards.source, wildcards.variant),
             "seed_set": config["seed_sets"][int(wildcards.seed)],
             "pos_column": None,
-            "train_dirs": [f"results/data/{wildcards.source}"],
-            "dev_dir": f"results/data/{wildcards.source}",
             "shots": shots_of(wildcards.setting),
         },
     )

@@ -5,7 +5,8 @@
 rule finetune_transfer:
     input:
         model=lambda w: STUDY.model_dir(w.target, w.variant),
-        source=expand("results/data/{{source}}/ner/{split}.tsv", split=["train", "dev"]),
+        train="results/data/{source}/ner/train.tsv",
+        dev="results/data/{source}/ner/dev.tsv",
         data=expand("results/data/{{target}}/ner/{split}.tsv", split=["train", "dev", "test"]),
     output:
         "results/transfer/{source}/{target}/{setting}/{variant}/seed{seed}/metrics.json",
