@@ -11,6 +11,7 @@ from scipy import stats
 import pandas as pd
 
 from specmlm.aggregate import read_scores, task_table, to_markdown, with_baselines
+from specmlm.errors import InputError
 
 
 def write_runs(root: Path, task: str, view: str, variant: str, scores: list[float], metric: str) -> list[Path]:
@@ -18,7 +19,8 @@ def write_runs(root: Path, task: str, view: str, variant: str, scores: list[floa
     for seed, score in enumerate(scores):
         path = root / f"runs/{task}/{view}/{variant}/seed{seed}/metrics.json"
         path.parent.mkdir(parents=True)
-        path.write_text(json.dumps({"dev": {metric: score}, "test": {metric: score}}))
+        run = {"task": task, "view": view, "variant": variant, "seed": seed}
+        path.write_text(json.dumps({"run": run, "dev": {metric: score}, "test": {metric: score}}))
         paths.append(path)
     return paths
 
@@ -66,10 +68,22 @@ def test_average_row_is_marked_on_pooled_language_seed_pairs(tmp_path: Path) -> 
     assert "| avg(2 of 8) | 93.00 ! | 88.50 * |" in to_markdown(table)
 
 
-def test_read_scores_rejects_unknown_paths(tmp_path: Path) -> None:
-    bad = tmp_path / "metrics.json"
-    bad.write_text("{}")
-    with pytest.raises(ValueError, match="not a run's metrics.json"):
+def test_read_scores_reads_identity_not_paths(tmp_path: Path) -> None:
+    """A run's identity is what its metrics.json records, wherever the file lies; a file
+    without one (written before metrics.json recorded it, or no run's) is named."""
+    moved = tmp_path / "elsewhere.json"
+    moved.write_text(json.dumps({"run": {"task": "pos", "view": "mt", "variant": "va", "seed": 2},
+                                 "test": {"accuracy": 0.9}}))
+    assert read_scores([moved]).to_dict("records") == [
+        {"task": "pos", "view": "mt", "variant": "va", "seed": 2, "score": 90.0}]
+    bad = tmp_path / "runs/pos/mt/va/seed0/metrics.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(json.dumps({"test": {"accuracy": 0.9}}))
+    with pytest.raises(InputError, match="no run identity") as error:
+        read_scores([bad])
+    assert error.value.path == str(bad)
+    bad.write_text(json.dumps({"run": {"task": "pos", "view": "mt"}, "test": {"accuracy": 0.9}}))
+    with pytest.raises(InputError, match="lacks variant, seed"):
         read_scores([bad])
 
 

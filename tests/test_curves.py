@@ -32,11 +32,12 @@ def metrics(tmp_path_factory: pytest.TempPathFactory) -> dict:
     settings = {"threads": 1, "batch_size": 8, "max_epochs": 3, "patience": 3, "freeze_encoder_epochs": 1,
                 "lr_head": 1e-2, "pos_column": "xpos"}
     out = root / "runs" / "pos" / "mt" / "mbert" / "seed0"
-    run_finetune("pos", model, view, out, root / "ckpt", settings)
+    run_finetune("pos", model, view, out, root / "ckpt", settings, {"task": "pos", "view": "mt", "variant": "mbert", "seed": 0})
     return json.loads((out / "metrics.json").read_text(encoding="utf-8")) | {"path": str(out / "metrics.json")}
 
 
 def test_metrics_json_keeps_every_epoch(metrics: dict) -> None:
+    assert metrics["run"] == {"task": "pos", "view": "mt", "variant": "mbert", "seed": 0}
     history = metrics["history"]
     assert [entry["epoch"] for entry in history] == [1, 2, 3] == list(range(1, metrics["epochs_run"] + 1))
     assert all(set(entry) == {"epoch", "train_loss", "dev_accuracy"} for entry in history)
@@ -59,10 +60,10 @@ def test_read_histories_one_row_per_epoch(metrics: dict) -> None:
 def test_read_histories_rejects_other_files(tmp_path: Path) -> None:
     stray = tmp_path / "metrics.json"
     stray.write_text("{}")
-    with pytest.raises(ValueError, match="not a run's metrics.json"):
+    with pytest.raises(ValueError, match="no run identity"):
         read_histories([stray])
     run = tmp_path / "runs/ud/wo/lapt/seed1/metrics.json"
     run.parent.mkdir(parents=True)
-    run.write_text(json.dumps({"metric": "las"}))
+    run.write_text(json.dumps({"run": {"task": "ud", "view": "wo", "variant": "lapt", "seed": 1}, "metric": "las"}))
     with pytest.raises(ValueError, match="no 'history'"):
         read_histories([run])

@@ -166,7 +166,7 @@ def test_fasttext_ner_with_transfer_and_a_cut_eval(tmp_path: Path) -> None:
     lines = [" ".join(s.tokens) for s in read_prepared_ner(view / "ner" / "train.tsv")]
     text.write_text("\n".join(lines), encoding="utf-8")
     vectors = train_fasttext(text, tmp_path / "fasttext", {"min_count": 1, "epoch": 1, "seed": 3})
-    settings = {"threads": 1, "max_epochs": 2, "train_dirs": [str(view), str(view)], "max_eval_sentences": 50,
+    settings = {"threads": 1, "max_epochs": 2, "train_files": [str(view / "ner" / "train.tsv")] * 2, "max_eval_sentences": 50,
                 "pos_column": None}
     metrics = run_finetune("ner", vectors, view, tmp_path / "out", tmp_path / "ckpt", settings)
     assert metrics["encoder"] == "fasttext" and metrics["train_sentences"] == 300

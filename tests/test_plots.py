@@ -63,7 +63,8 @@ def write_task_tables(root: Path) -> None:
                 for seed, score in enumerate(np.clip(centre + rng.normal(0, 0.6, SEEDS), 0, 100)):
                     path = root / f"runs/{task}/{view}/{variant}/seed{seed}/metrics.json"
                     path.parent.mkdir(parents=True)
-                    path.write_text(json.dumps({"test": {METRIC[task]: score / 100}}))
+                    run = {"task": task, "view": view, "variant": variant, "seed": seed}
+                    path.write_text(json.dumps({"run": run, "test": {METRIC[task]: score / 100}}))
                     paths.append(path)
         table = task_table(read_scores(paths), task, {v: {"language": v.split("-")[0]} for v in views})
         baselines = pd.DataFrame({"task": task, "view": views, "test": [50.0 + i for i in range(len(views))]})
@@ -126,7 +127,8 @@ def write_learning_curves(root: Path) -> None:
         path = root / f"curves/runs/{task}/{view}/{variant}/seed{seed}/metrics.json"
         path.parent.mkdir(parents=True)
         history = [{"epoch": i + 1, "train_loss": 1.0 / (i + 1), f"dev_{metric}": s} for i, s in enumerate(scores)]
-        path.write_text(json.dumps({"metric": metric, "best_epoch": int(np.argmax(scores)) + 1, "epochs_run": len(scores),
+        path.write_text(json.dumps({"run": {"task": task, "view": view, "variant": variant, "seed": seed},
+                                    "metric": metric, "best_epoch": int(np.argmax(scores)) + 1, "epochs_run": len(scores),
                                     "settings": {"max_epochs": 3}, "history": history}))
         paths.append(path)
     read_histories(paths).to_csv(root / "tables/learning_curves.csv", index=False)

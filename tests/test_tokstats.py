@@ -15,7 +15,7 @@ from specmlm.tokstats import (
     CONTINUATION_RULES,
     ROW_KEYS,
     scheme_of,
-    stats_for_view,
+    stats_for_files,
     token_stats,
     tokenizer_from_wordpiece_vocab,
     with_proportions,
@@ -130,7 +130,8 @@ def test_tokenizer_directory_round_trip(tmp_path, mbert):
     assert "na" not in loaded.tokenize("Naïve")  # cased, accents kept
 
 
-def test_stats_for_view_reads_each_dataset_present(tmp_path, mbert):
+def test_stats_for_files_reads_the_given_files(tmp_path, mbert):
+    """Exactly the files given, in their order, each by its format; nothing else in the folder."""
     view = tmp_path / "ug"
     (view / "ud").mkdir(parents=True)
     shutil.copy(UG_TRAIN, view / "ud" / "train.conllu")
@@ -138,15 +139,18 @@ def test_stats_for_view_reads_each_dataset_present(tmp_path, mbert):
     (view / "ner" / "dev.tsv").write_text("مەن\tO\nتوم\tB-PER\n\nبۇ\tO\n", encoding="utf-8")
     (view / "text").mkdir()
     (view / "text" / "train.txt").write_text("a b\nc\n\nd e f\n", encoding="utf-8")
-    rows = stats_for_view(mbert, view)
+    (view / "text" / "test.txt").write_text("not given\n", encoding="utf-8")
+    rows = stats_for_files(mbert, [view / "ud" / "train.conllu", view / "ner" / "dev.tsv", view / "text" / "train.txt"])
     assert [(row["dataset"], row["split"]) for row in rows] == [("ud", "train"), ("ner", "dev"), ("text", "train")]
     assert all(tuple(row) == ROW_KEYS for row in rows)
     assert rows[0]["unk"] == 7488
     assert (rows[1]["words"], rows[2]["words"]) == (3, 6)
+    with pytest.raises(ValueError, match="report.json: not a prepared dataset file"):
+        stats_for_files(mbert, [view / "text" / "report.json"])
 
 
-def test_stats_for_view_rejects_a_file_without_words(tmp_path, mbert):
+def test_stats_for_files_rejects_a_file_without_words(tmp_path, mbert):
     (tmp_path / "text").mkdir()
     (tmp_path / "text" / "valid.txt").write_text("\n \n\n", encoding="utf-8")
     with pytest.raises(InputError, match="valid.txt"):
-        stats_for_view(mbert, tmp_path)
+        stats_for_files(mbert, [tmp_path / "text" / "valid.txt"])

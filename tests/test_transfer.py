@@ -12,15 +12,18 @@ import pytest
 from scipy import stats
 
 from specmlm.errors import ConfigError, InputError
+from specmlm.identity import run_identity
 from specmlm.transfer import ANALYSIS_COLUMNS, DISTANCE_PREDICTORS, TABLE_COLUMNS, distance_analysis, transfer_table
 from specmlm.typology import distances
 
+ZERO_SHOT_RUN = run_identity("ner", {"source": "en", "target": "ug", "setting": "zero_shot", "variant": "mbert", "seed": "0"})
+POS_RUN = run_identity("pos", {"view": "ug", "variant": "mbert", "seed": "0"})
 BASES = {"mbert": "mbert", "lapt": "mbert", "va": "mbert", "xlmr": "xlmr", "xlmr_lapt": "xlmr"}
 
 
-def write_metrics(path: Path, f1: object) -> Path:
+def write_metrics(path: Path, f1: object, wildcards: dict[str, str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"dev": {"span_f1": 0.5}, "test": {"span_f1": f1}}))
+    path.write_text(json.dumps({"run": run_identity("ner", wildcards), "dev": {"span_f1": 0.5}, "test": {"span_f1": f1}}))
     return path
 
 
@@ -28,9 +31,11 @@ def runs(root: Path, setting: str, target: str, variant: str, scores: list[float
     """metrics.json files of one configuration, one per seed, where the pipeline writes them."""
     if setting == "in_language":
         pattern = f"results/runs/ner/{target}/{variant}/seed{{seed}}/metrics.json"
+        wildcards = {"view": target, "variant": variant}
     else:
         pattern = f"results/transfer/{source}/{target}/{setting}/{variant}/seed{{seed}}/metrics.json"
-    return [write_metrics(root / pattern.format(seed=seed), f1) for seed, f1 in enumerate(scores)]
+        wildcards = {"source": source, "target": target, "setting": setting, "variant": variant}
+    return [write_metrics(root / pattern.format(seed=seed), f1, wildcards | {"seed": str(seed)}) for seed, f1 in enumerate(scores)]
 
 
 def test_transfer_table_exact_means_and_sample_stds(tmp_path: Path) -> None:
@@ -63,9 +68,11 @@ def test_transfer_table_exact_means_and_sample_stds(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("relative", "content", "message"),
     [
-        ("results/transfer/en/ug/one_shot/mbert/seed0/metrics.json", {"test": {"span_f1": 0.5}}, "expected a run's metrics"),
-        ("results/transfer/en/ug/zero_shot/mbert/seed0/metrics.json", {"test": {"f1": 0.5}}, "span_f1"),
-        ("results/transfer/en/ug/zero_shot/mbert/seed0/metrics.json", {"test": {"span_f1": 61.2}}, "not a fraction"),
+        ("results/transfer/en/ug/zero_shot/mbert/seed0/metrics.json", {"test": {"span_f1": 0.5}}, "no run identity"),
+        ("results/runs/pos/ug/mbert/seed0/metrics.json", {"run": POS_RUN, "test": {"span_f1": 0.5}}, "reads NER runs"),
+        ("results/transfer/en/ug/zero_shot/mbert/seed0/metrics.json", {"run": ZERO_SHOT_RUN, "test": {"f1": 0.5}}, "span_f1"),
+        ("results/transfer/en/ug/zero_shot/mbert/seed0/metrics.json", {"run": ZERO_SHOT_RUN, "test": {"span_f1": 61.2}},
+         "not a fraction"),
     ],
 )
 def test_bad_runs_are_input_errors(tmp_path: Path, relative: str, content: dict, message: str) -> None:

@@ -9,8 +9,6 @@ released script pooled language × seed scores.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -19,25 +17,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from specmlm.identity import RUN_KEYS, read_run
 from specmlm.published import LANGS, METRIC, published
 
-RUN_PATH = re.compile(r"runs/(?P<task>[a-z]+)/(?P<view>[^/]+)/(?P<variant>[^/]+)/seed(?P<seed>\d+)/metrics\.json$")
 ALPHA = 0.05 / 3
 COLUMNS = ["task", "view", "language", "variant", "metric", "n_seeds", "mean", "std", "published_mean", "published_std", "diff", "marker", "p_value",
            "baseline", "margin"]
 
 
 def read_scores(paths: Iterable[str | Path]) -> pd.DataFrame:
-    """One row per run: task, view, variant, seed and the test score in percent."""
+    """One row per run: task, view, variant, seed (its recorded identity) and the test score in percent."""
     rows = []
     for path in paths:
-        match = RUN_PATH.search(Path(path).as_posix())
-        if not match:
-            raise ValueError(f"{path}: not a run's metrics.json (expected runs/<task>/<view>/<variant>/seed<N>/metrics.json)")
-        metrics = json.loads(Path(path).read_text(encoding="utf-8"))
-        task = match["task"]
-        score = metrics["test"][METRIC[task]]
-        rows.append({**match.groupdict(), "seed": int(match["seed"]), "score": 100.0 * score})
+        metrics, run = read_run(path)
+        score = metrics["test"][METRIC[run["task"]]]
+        rows.append({key: run[key] for key in RUN_KEYS} | {"score": 100.0 * score})
     return pd.DataFrame(rows, columns=["task", "view", "variant", "seed", "score"])
 
 

@@ -20,6 +20,7 @@ import yaml
 
 from specmlm import tracked
 from specmlm.errors import ConfigError
+from specmlm.identity import setting_name
 from specmlm.stages import RUN_ONLY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -251,7 +252,7 @@ class TransferRun:
 
     @property
     def setting(self) -> str:
-        return "zero_shot" if self.shots == 0 else f"few_shot{self.shots}"
+        return setting_name(self.shots)
 
     @property
     def path(self) -> str:

@@ -8,13 +8,12 @@ a run whose best epoch is its last one was still improving when it stopped, most
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from specmlm.aggregate import RUN_PATH
+from specmlm.identity import RUN_KEYS, read_run
 
 COLUMNS = ["task", "view", "variant", "seed", "epoch", "train_loss", "dev", "best_epoch", "epochs_run", "max_epochs",
            "still_improving"]
@@ -27,14 +26,11 @@ def read_histories(paths: Iterable[str | Path]) -> pd.DataFrame:
     """
     rows = []
     for path in paths:
-        match = RUN_PATH.search(Path(path).as_posix())
-        if not match:
-            raise ValueError(f"{path}: not a run's metrics.json (expected runs/<task>/<view>/<variant>/seed<N>/metrics.json)")
-        metrics = json.loads(Path(path).read_text(encoding="utf-8"))
+        metrics, identity = read_run(path)
         if "history" not in metrics:
             raise ValueError(f"{path}: no 'history' of dev scores per epoch")
         key = f"dev_{metrics['metric']}"
-        run = {**match.groupdict(), "seed": int(match["seed"])}
+        run = {key: identity[key] for key in RUN_KEYS}
         last = metrics["epochs_run"] == metrics["best_epoch"]
         for entry in metrics["history"]:
             rows.append({**run, "epoch": entry["epoch"], "train_loss": round(entry["train_loss"], 5),

@@ -31,6 +31,7 @@ import os
 import random
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,9 +67,9 @@ DEFAULTS: dict[str, Any] = {
     "max_train_sentences": None,  # the first N training sentences (few-shot)
     "max_eval_sentences": None,  # the first N dev and test sentences (demo runs); their gold is written too
     "threads": None,  # CPU threads; None = every core this process may run on (its affinity mask)
-    "train_dirs": None,  # view dirs whose train splits are concatenated; None = data_dir
-    "shots": 0,  # transfer: the evaluated view's first N train sentences, added after train_dirs'
-    "dev_dir": None,  # the view whose dev split picks the epoch; None = data_dir
+    "train_files": None,  # prepared train files, concatenated (transfer: the source's); None = data_dir's
+    "shots": 0,  # transfer: the evaluated view's first N train sentences, added after train_files'
+    "dev_file": None,  # the prepared dev file that picks the epoch (transfer: the source's); None = data_dir's
     "checkpoint_every_s": 300,  # seconds of training a preemption may cost at most; 0 = every epoch
     "bilstm": None,  # fastText: the task BiLSTM's shape by task over the paper's (tasks.fasttext_encoder.BILSTM)
 }
@@ -102,10 +103,10 @@ CHECKS: dict[str, tuple[Any, str]] = {
     "max_eval_sentences": (lambda v: v is None or _positive_int(v), "null or a positive integer"),
     "threads": (lambda v: v is None or _positive_int(v), "null or a positive integer"),
     "checkpoint_every_s": (_number, "a non-negative number of seconds"),
-    "train_dirs": (lambda v: v is None or (isinstance(v, list) and v and all(isinstance(d, str) for d in v)),
-                   "null or a non-empty list of view directories"),
+    "train_files": (lambda v: v is None or (isinstance(v, list) and v and all(isinstance(f, str) for f in v)),
+                    "null or a non-empty list of prepared train files"),
     "shots": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an integer >= 0"),
-    "dev_dir": (lambda v: v is None or isinstance(v, str), "null or a view directory"),
+    "dev_file": (lambda v: v is None or isinstance(v, str), "null or a prepared dev file"),
     "bilstm": (lambda v: v is None or (isinstance(v, dict) and all(isinstance(x, dict) for x in v.values())),
                "null or a mapping from task to {type, layers, hidden, dropout}"),
     "seed_set": (lambda v: isinstance(v, dict) and sorted(v) == ["numpy", "python", "torch"]
@@ -358,16 +359,16 @@ class Run:
 def read_splits(task: Task, data_dir: Path, settings: dict[str, Any]) -> tuple[Split, Split, Split]:
     """Training data, dev and test of a run.
 
-    In-language: the view's own splits. Transfer: the train splits of ``train_dirs``
-    (concatenated, cut to ``max_train_sentences``), then the evaluated view's first ``shots``
-    train sentences (few-shot); the epoch is picked on ``dev_dir``'s dev split (the source's,
-    as a zero-shot run has no target data to pick with) and the view's test split is scored.
+    In-language: the view's own splits. Transfer: ``train_files`` (concatenated, cut to
+    ``max_train_sentences``), then the evaluated view's first ``shots`` train sentences
+    (few-shot); the epoch is picked on ``dev_file`` (the source's, as a zero-shot run has no
+    target data to pick with) and the view's test split is scored.
     """
     def path(view: Path, split: str) -> Path:
         return view / task.folder / f"{split}.{task.extension}"
 
-    train_views = [Path(d) for d in settings["train_dirs"]] if settings["train_dirs"] else [data_dir]
-    parts = [task.read(path(view, "train"), settings) for view in train_views]
+    train_files = [Path(f) for f in settings["train_files"]] if settings["train_files"] else [path(data_dir, "train")]
+    parts = [task.read(file, settings) for file in train_files]
     source = Split(
         parts[0].path,
         [w for part in parts for w in part.words],
@@ -378,8 +379,8 @@ def read_splits(task: Task, data_dir: Path, settings: dict[str, Any]) -> tuple[S
         shots = task.read(path(data_dir, "train"), settings).first(settings["shots"])
         source = Split(source.path, source.words + shots.words, source.gold + shots.gold, source.source + shots.source)
     limit = settings["max_eval_sentences"]
-    dev_view = Path(settings["dev_dir"]) if settings["dev_dir"] else data_dir
-    return source, task.read(path(dev_view, "dev"), settings).first(limit), task.read(path(data_dir, "test"), settings).first(limit)
+    dev_file = Path(settings["dev_file"]) if settings["dev_file"] else path(data_dir, "dev")
+    return source, task.read(dev_file, settings).first(limit), task.read(path(data_dir, "test"), settings).first(limit)
 
 
 def run_finetune(
@@ -389,15 +390,19 @@ def run_finetune(
     out_dir: str | Path,
     ckpt_dir: str | Path,
     settings: dict[str, Any],
+    identity: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train, early-stop on dev, evaluate the best epoch on dev and test, write ``out_dir``.
 
     ``task`` is ``pos``, ``ud`` or ``ner``; ``model_dir`` a transformers model directory or a
-    fastText one (``fasttext.json``); ``data_dir`` a prepared view. Returns what
-    ``metrics.json`` holds.
+    fastText one (``fasttext.json``); ``data_dir`` a prepared view; ``identity`` the run's identity
+    in its study (``identity.run_identity``), recorded in ``metrics.json`` for the tables (None
+    for a run outside a study: a test, the bench). Returns what ``metrics.json`` holds.
     """
     if task not in TASKS:
         raise ConfigError("task", f"expected one of {sorted(TASKS)}, found {task!r}")
+    if identity is not None and identity.get("task") != task:
+        raise ConfigError("task", f"the run identity {dict(identity)} is not a {task} run")
     spec = TASKS[task]
     model_dir, data_dir, out_dir, ckpt_dir = Path(model_dir), Path(data_dir), Path(out_dir), Path(ckpt_dir)
     kind = encoder_kind(model_dir)
@@ -430,6 +435,7 @@ def run_finetune(
     progress = run.fit(prepare(train, True), dev_data, run.resume(), f"{task} {data_dir.name}")
     results = run.write_and_score({"dev": dev_data, "test": prepare(test, False)}, out_dir)
     metrics = {
+        "run": None if identity is None else dict(identity),
         "task": task,
         "metric": spec.metric,
         "dev": results["dev"],

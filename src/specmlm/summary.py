@@ -10,7 +10,6 @@ gain is the difference of two such averages (PAPER §10.5's +1.12 is 92.28 − 9
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -37,8 +36,6 @@ from specmlm.plots import (
     view_info,
 )
 from specmlm.published import LANGS, published
-
-RUN = re.compile(r"runs/(?P<task>[a-z]+)/(?P<view>[^/]+)/(?P<variant>[^/]+)/seed(?P<seed>\d+)(/|$)")
 
 # PAPER §12, in words; the numbers beside them are computed.
 FINDINGS = {
@@ -179,14 +176,10 @@ def reproduction_gap(table: pd.DataFrame, variants: list[str]) -> list[dict[str,
              "views": int((rows["variant"] == v).sum())} for v in variants if (rows["variant"] == v).any()]
 
 
-def missing_cells(tables: dict[str, pd.DataFrame], expected_runs: Iterable[str]) -> list[dict[str, Any]]:
-    """Cells (task × view × variant) with fewer seed sets in the tables than the expected runs."""
-    expected: Counter[tuple[str, str, str]] = Counter()
-    for run in expected_runs:
-        match = RUN.search(str(run))
-        if not match:
-            raise ValueError(f"{run}: not a run (expected runs/<task>/<view>/<variant>/seed<N>)")
-        expected[match["task"], match["view"], match["variant"]] += 1
+def missing_cells(tables: dict[str, pd.DataFrame], expected_runs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Cells (task × view × variant) with fewer seed sets in the tables than the expected runs
+    (each a run's identity: task, view, variant, seed)."""
+    expected = Counter((run["task"], run["view"], run["variant"]) for run in expected_runs)
     present = {}
     for task in {task for task, _, _ in expected}:
         if task in tables:
@@ -286,7 +279,7 @@ def main_findings(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> li
 
 
 def summarize(tables: dict[str, pd.DataFrame], config: dict[str, Any],
-              expected_runs: Iterable[str] | None,
+              expected_runs: Iterable[Mapping[str, Any]] | None,
               corpus_reports: Mapping[str, str | Path] | None = None) -> dict[str, Any]:
     """Every number of the summary, by task, computed from ``tables`` (and the corpus reports)."""
     info = view_info(config)
@@ -509,7 +502,7 @@ def _coverage(summary: dict[str, Any]) -> list[str]:
 
 
 def write_summary(tables_dir: str | Path, config: dict[str, Any], out_path: str | Path,
-                  expected_runs: list[str] | None = None,
+                  expected_runs: list[Mapping[str, Any]] | None = None,
                   corpus_reports: Mapping[str, str | Path] | None = None) -> dict[str, Any]:
     """Write ``out_path`` (``results/README.md``) from the tables and each language's corpus
     ``report.json`` (language -> path); return the numbers it states."""

@@ -172,30 +172,29 @@ def _text_lines(path: Path) -> list[str]:
     return [line for document in read_documents(path) for line in document]
 
 
-# dataset -> (splits, file pattern inside a view directory, reader giving one line per sentence)
-DATASETS: dict[str, tuple[tuple[str, ...], str, Callable[[Path], list[str]]]] = {
-    "ud": (("train", "dev", "test"), "ud/{split}.conllu", _ud_lines),
-    "ner": (("train", "dev", "test"), "ner/{split}.tsv", _ner_lines),
-    "text": (("train", "valid", "test"), "text/{split}.txt", _text_lines),
+# A prepared file's format -> its dataset and a reader giving one line per sentence.
+DATASETS: dict[str, tuple[str, Callable[[Path], list[str]]]] = {
+    ".conllu": ("ud", _ud_lines),
+    ".tsv": ("ner", _ner_lines),
+    ".txt": ("text", _text_lines),
 }
 
 
-def stats_for_view(
-    tokenizer_dir: str | Path | PreTrainedTokenizerBase, view_dir: str | Path
+def stats_for_files(
+    tokenizer_dir: str | Path | PreTrainedTokenizerBase, files: Iterable[str | Path]
 ) -> list[dict[str, str | int | float]]:
-    """One row per dataset × split present in a prepared view directory.
+    """One row per prepared file (``{split}.conllu``, ``.tsv`` or ``.txt``), in the given order.
 
-    Datasets a view lacks (no UD treebank for mhr, no WikiAnn split for wo) are skipped, not
-    errors: the view's prepare stage already decided what exists. UD sentences are their
-    syntactic-word forms joined by spaces, so a form containing a space (Vietnamese) counts as
-    several words, as a whitespace token is the paper's word.
+    The files are the ones the workflow declared for a view, so what exists was decided by
+    the view's prepare stage. UD sentences are their syntactic-word forms joined by spaces,
+    so a form containing a space (Vietnamese) counts as several words, as a whitespace token
+    is the paper's word.
     """
     tokenizer = load_tokenizer(tokenizer_dir)
     rows: list[dict[str, str | int | float]] = []
-    for dataset, (splits, pattern, reader) in DATASETS.items():
-        for split in splits:
-            path = Path(view_dir) / pattern.format(split=split)
-            if not path.exists():
-                continue
-            rows.append({"dataset": dataset, "split": split, **token_stats(tokenizer, reader(path))})
+    for path in map(Path, files):
+        if path.suffix not in DATASETS:
+            raise ValueError(f"{path}: not a prepared dataset file (expected one of {', '.join(DATASETS)})")
+        dataset, reader = DATASETS[path.suffix]
+        rows.append({"dataset": dataset, "split": path.stem, **token_stats(tokenizer, reader(path))})
     return rows

@@ -9,9 +9,7 @@ so each one reports ``n`` beside Spearman's rho, and rho is withheld (NaN) below
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -19,18 +17,13 @@ import numpy as np
 import pandas as pd
 
 from specmlm.errors import ConfigError, InputError
+from specmlm.identity import read_run, shots_of
 from specmlm.statistics import spearman
 from specmlm.typology import DISTANCE_KINDS
 
 log = logging.getLogger(__name__)
 
 IN_LANGUAGE = "in_language"
-# How a metrics.json path names its run; the in-language run is its own source language.
-RUN_PATHS = (
-    re.compile(r"(?:^|/)transfer/(?P<source>[^/]+)/(?P<target>[^/]+)/(?P<setting>zero_shot|few_shot[1-9][0-9]*)/"
-               r"(?P<variant>[^/]+)/seed(?P<seed>[0-9]+)/metrics\.json$"),
-    re.compile(r"(?:^|/)runs/ner/(?P<target>[^/]+)/(?P<variant>[^/]+)/seed(?P<seed>[0-9]+)/metrics\.json$"),
-)
 TABLE_COLUMNS = ["source", "target", "base_model", "variant", "setting", "shots", "mean", "std", "n_seeds"]
 ANALYSIS_COLUMNS = ["quantity", "setting", "base_model", "predictor", "rho", "p_value", "n"]
 DISTANCE_PREDICTORS = (*DISTANCE_KINDS, "script_match")
@@ -39,16 +32,9 @@ UNK_COLUMNS = ["view", "tokenizer", "dataset", "split", *UNK_PREDICTORS]
 QUANTITY_ORDER = {"f1": 0, "gap": 1, "gain": 2}
 
 
-def shots_of(setting: str) -> int | None:
-    """Labelled target sentences a setting trains on: 0 zero-shot, N few-shot, None in-language (all)."""
-    if setting == IN_LANGUAGE:
-        return None
-    return int(setting.removeprefix("few_shot")) if setting.startswith("few_shot") else 0
-
-
 def _setting_order(setting: str) -> tuple[int, int]:
-    shots = shots_of(setting)
-    return (0, 0) if shots is None else (1, shots)
+    """In-language first, then zero-shot and growing few-shot."""
+    return (0, 0) if setting == IN_LANGUAGE else (1, shots_of(setting))
 
 
 def _group_order(quantity: str, setting: str, base_model: str) -> tuple:
@@ -57,22 +43,20 @@ def _group_order(quantity: str, setting: str, base_model: str) -> tuple:
 
 
 def _read_run(path: str | Path) -> dict[str, object]:
-    """One run: its source, target, setting, variant, seed and test span F1 in percent."""
-    path = Path(path)
-    match = next((m for pattern in RUN_PATHS if (m := pattern.search(path.as_posix()))), None)
-    if match is None:
-        raise InputError(path, None, "expected a run's metrics at transfer/<source>/<target>/<zero_shot|few_shotN>/"
-                                     "<variant>/seed<N>/metrics.json or runs/ner/<target>/<variant>/seed<N>/metrics.json")
-    run = match.groupdict()
-    run.setdefault("source", run["target"])
-    run.setdefault("setting", IN_LANGUAGE)
+    """One run: its source, target, setting, variant, seed (its recorded identity) and test span
+    F1 in percent; an in-language NER run is its own source, in setting ``in_language``."""
+    metrics, identity = read_run(path)
+    if identity["task"] != "ner":
+        raise InputError(path, None, f"a {identity['task']} run; the transfer table reads NER runs")
+    run = {"source": identity.get("source", identity["view"]), "target": identity["view"],
+           "setting": identity.get("setting", IN_LANGUAGE), "variant": identity["variant"]}
     try:
-        score = json.loads(path.read_text(encoding="utf-8"))["test"]["span_f1"]
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        score = metrics["test"]["span_f1"]
+    except (KeyError, TypeError) as err:
         raise InputError(path, None, f'expected JSON with {{"test": {{"span_f1": <fraction>}}}} ({err})') from None
     if isinstance(score, bool) or not isinstance(score, int | float) or not 0.0 <= score <= 1.0:
         raise InputError(path, None, f"test span_f1 {score!r} is not a fraction in [0, 1]")
-    return {**run, "seed": int(run["seed"]), "score": 100.0 * score, "path": str(path)}
+    return {**run, "seed": identity["seed"], "score": 100.0 * score, "path": str(path)}
 
 
 def transfer_table(metrics_paths: Iterable[str | Path], base_models: Mapping[str, str]) -> pd.DataFrame:
@@ -93,7 +77,7 @@ def transfer_table(metrics_paths: Iterable[str | Path], base_models: Mapping[str
     table = runs.groupby(keys, sort=False)["score"].agg(mean="mean", std="std", n_seeds="size")
     table = table.reset_index()
     table["base_model"] = table["variant"].map(base_models)
-    table["shots"] = pd.array([shots_of(s) for s in table["setting"]], dtype="Int64")
+    table["shots"] = pd.array([None if s == IN_LANGUAGE else shots_of(s) for s in table["setting"]], dtype="Int64")
     order = table["setting"].map(_setting_order)
     table = table.assign(_order=order).sort_values(["target", "base_model", "variant", "_order", "source"])
     return table[TABLE_COLUMNS].reset_index(drop=True)

@@ -9,6 +9,7 @@ from specmlm import tracked
 from specmlm.config import Study, canonical, validate
 from specmlm.download import sources
 from specmlm.errors import ConfigError
+from specmlm.identity import SETTING_PATTERN, shots_of
 from specmlm.stages import RUN_ONLY, VERSIONS
 
 min_version("9.0")
@@ -266,7 +267,6 @@ def baseline_cells():
 # --- transfer -----------------------------------------------------------
 
 def transfer_settings(wildcards):
-    shots = 0 if wildcards.setting == "zero_shot" else int(wildcards.setting.removeprefix("few_shot"))
     return settings(
         "finetune",
         {
@@ -275,9 +275,7 @@ def transfer_settings(wildcards):
             "batch_size": STUDY.batch_size_of_language("ner", wildcards.source, wildcards.variant),
             "seed_set": config["seed_sets"][int(wildcards.seed)],
             "pos_column": None,
-            "train_dirs": [f"results/data/{wildcards.source}"],
-            "dev_dir": f"results/data/{wildcards.source}",
-            "shots": shots,
+            "shots": shots_of(wildcards.setting),
         },
     )
 

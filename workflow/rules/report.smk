@@ -36,7 +36,7 @@ rule summary:
         report("results/README.md", caption="../report/summary.rst", category="Summary"),
     params:
         settings=lambda w: settings("aggregate", {"languages": config["languages"], "variants": config["variants"], "study": config["study"]}),
-        expected=[run.path for run in STUDY.runs],
+        expected=[{"task": r.task, "view": r.view, "variant": r.variant, "seed": r.seed} for r in STUDY.runs],
         corpora=list(corpus_reports()),
     retries: 0
     conda:

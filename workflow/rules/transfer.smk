@@ -5,7 +5,8 @@
 rule finetune_transfer:
     input:
         model=lambda w: STUDY.model_dir(w.target, w.variant),
-        source=expand("results/data/{{source}}/ner/{split}.tsv", split=["train", "dev"]),
+        train="results/data/{source}/ner/train.tsv",
+        dev="results/data/{source}/ner/dev.tsv",
         data=expand("results/data/{{target}}/ner/{split}.tsv", split=["train", "dev", "test"]),
     output:
         "results/transfer/{source}/{target}/{setting}/{variant}/seed{seed}/metrics.json",
@@ -15,7 +16,7 @@ rule finetune_transfer:
     wildcard_constraints:
         source="[a-z]{2,3}(-[A-Z][a-z]{3})?",
         target="[a-z]{2,3}(-[A-Z][a-z]{3})?",
-        setting="zero_shot|few_shot[0-9]+",
+        setting=SETTING_PATTERN,
     threads: 1
     resources:
         gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from specmlm.finetune import run_finetune
+from specmlm.identity import run_identity
 from specmlm.logs import exit_now, stage_log
 
 with stage_log(snakemake.log[0], snakemake.output) as log:
@@ -13,7 +14,10 @@ with stage_log(snakemake.log[0], snakemake.output) as log:
     settings["threads"] = snakemake.threads
     if "checkpoint_every_s" in snakemake.config["finetune"]:
         settings["checkpoint_every_s"] = snakemake.config["finetune"]["checkpoint_every_s"]
+    if "train" in snakemake.input.keys():  # a transfer run trains and picks its epoch on its source's files
+        settings |= {"train_files": [str(snakemake.input.train)], "dev_file": str(snakemake.input.dev)}
     data_dir = Path(snakemake.input.data[0]).parents[1]
-    metrics = run_finetune(task, snakemake.input.model, data_dir, Path(snakemake.output[0]).parent, snakemake.params.checkpoints, settings)
+    metrics = run_finetune(task, snakemake.input.model, data_dir, Path(snakemake.output[0]).parent, snakemake.params.checkpoints, settings,
+                           run_identity(task, dict(snakemake.wildcards.items())))
     log.info("test: %s", metrics.get("test"))
 exit_now()

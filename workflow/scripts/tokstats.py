@@ -1,16 +1,13 @@
 """Tokenization statistics of one tokenizer on every dataset and split of one view."""
 
-from pathlib import Path
-
 import pandas as pd
 
 from specmlm.atomic import atomic_open
 from specmlm.logs import stage_log
-from specmlm.tokstats import stats_for_view
+from specmlm.tokstats import stats_for_files
 
 with stage_log(snakemake.log[0], snakemake.output) as log:
-    view_dir = Path("results/data") / snakemake.wildcards.view
-    rows = stats_for_view(snakemake.input.tokenizer, view_dir)
+    rows = stats_for_files(snakemake.input.tokenizer, snakemake.input.data)
     table = pd.DataFrame(rows)
     table.insert(0, "tokenizer", snakemake.wildcards.name)
     table.insert(0, "view", snakemake.wildcards.view)
