@@ -103,7 +103,7 @@ def counts(model: str, words: list[list[str]]) -> dict[str, int]:
 
 def ours(spec: dict[str, Any]) -> dict[str, Any]:
     import specmlm.finetune as finetune_module
-    from specmlm.finetune import Run, run_finetune
+    from specmlm.finetune import TrainingLoop, run_finetune
     from specmlm.tasks.crf import CrfTagger
     from specmlm.tasks.encoder import TransformerEncoder
     from specmlm.tasks.optimizer import AdamW
@@ -118,7 +118,7 @@ def ours(spec: dict[str, Any]) -> dict[str, Any]:
                                (CrfTagger, "loss", "forward (head loss)"), (AdamW, "step", "optimizer")):
         phases.wrap(owner, name, phase)
     epochs: list[tuple[float, float]] = []
-    train_epoch = Run.train_epoch
+    train_epoch = TrainingLoop.train_epoch
 
     def measured_epoch(self: Any, data: Any, frozen: bool) -> float:
         phases.seconds.clear()
@@ -130,11 +130,11 @@ def ours(spec: dict[str, Any]) -> dict[str, Any]:
             epochs.append((time.perf_counter() - start, time.process_time() - cpu))
             phases.active = False
 
-    Run.train_epoch = measured_epoch
+    TrainingLoop.train_epoch = measured_epoch
     outside = Phases()  # what the run spends outside the measured epoch and evaluation
     outside.active = True
     outside.wrap(finetune_module, "save", "checkpoint writes")
-    outside.wrap(Run, "write_and_score", "restore the best weights, predict dev+test, write, score")
+    outside.wrap(TrainingLoop, "write_and_score", "restore the best weights, predict dev+test, write, score")
     work = Path(spec["work"])
     settings = {"max_epochs": 2, "patience": 2, "freeze_encoder_epochs": 0, "batch_size": spec["batch_size"],
                 "threads": spec["threads"]}

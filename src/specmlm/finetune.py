@@ -229,7 +229,7 @@ def load_checkpoint(ckpt_dir: Path, expected: str) -> dict[str, Any] | None:
     return state
 
 
-class Run:
+class TrainingLoop:
     """The training loop of one run: epochs, early stopping, checkpoints, and the final scoring."""
 
     def __init__(self, spec: Task, model: TaskModel, optimizer: AdamW, labels: list[str], settings: dict[str, Any],
@@ -422,7 +422,7 @@ def run_finetune(
     model = TaskModel(encoder, spec.head(encoder.output_dim, labels)).to(device)
     optimizer = AdamW(parameter_groups(model, encoder.pretrained_module(), settings),
                       correct_bias=settings["bias_correction"])
-    run = Run(spec, model, optimizer, labels, settings, seeds, device, ckpt_dir,
+    run = TrainingLoop(spec, model, optimizer, labels, settings, seeds, device, ckpt_dir,
               fingerprint(task, model_dir, data_dir, settings), np.random.default_rng(seeds["numpy"]))
 
     def prepare(split: Split, with_gold: bool) -> Data:
