@@ -68,6 +68,7 @@ def test_demo_config_is_valid(demo: dict) -> None:
         (lambda c: c["variants"]["lapt"].update(base="xlm"), "variants.lapt.base", "base model 'xlm'"),
         (lambda c: c["variants"]["va"].update(finetune={"checkpoint_every_s": 60}), "variants.va.finetune.checkpoint_every_s", "run-only setting"),
         (lambda c: c["finetune"].update(checkpoint_every_s=-1), "finetune.checkpoint_every_s", "less than the minimum"),
+        (lambda c: c["finetune"].update(layer_dropout=1), "finetune.layer_dropout", "greater than or equal to the maximum"),
         (lambda c: c["variants"]["fasttext"]["finetune"].update(bilstm={"ud": {"layers": 0}}), "variants.fasttext.finetune.bilstm", "is not valid under any of the given schemas"),
         (lambda c: c["pretrain"]["scratch"].update(instances="packed"), "pretrain.scratch.instances", "is not one of"),
         (lambda c: c["tasks"]["ud"].update(finetune={"lr_head": 0.1}), "tasks.ud.finetune", "Additional properties"),

@@ -194,6 +194,9 @@ def test_bad_settings_are_named(view: Path, bert32: Path, tmp_path: Path) -> Non
     with pytest.raises(ConfigError) as error:
         run("pos", bert32, {"pos_column": None})
     assert error.value.key == "pos_column"
+    with pytest.raises(ConfigError, match="a positive number") as error:
+        run("pos", bert32, {"lr_encoder": 0})
+    assert error.value.key == "lr_encoder"
     with pytest.raises(ConfigError, match="non-negative number of seconds") as error:
         run("pos", bert32, {"checkpoint_every_s": -1})
     assert error.value.key == "checkpoint_every_s"
