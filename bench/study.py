@@ -1,4 +1,6 @@
-"""The paper's full study in GPU-hours, from throughput and the sizes in ../shared/PAPER.md.
+"""The paper's full study in GPU-hours, from throughput and the paper's sizes
+(Chau & Smith 2021; §-numbers are those of the project's PAPER.md restatement, as in
+specmlm.published).
 
 Counted: 700 fine-tuning runs (24 task-language pairs + 4 transliterated ones, x 5
 representations x 5 seeds, PAPER §1) and the pretraining of LAPT, VA and RoBERTa on the 11

@@ -1,7 +1,7 @@
 """Shared fixtures: paths to the real data the tests read.
 
 Everything a test reads ships with the repository (``demo/data``, ``tests/data``), so the suite
-passes on a fresh clone; nothing here reads ``../shared``.
+passes on a fresh clone; nothing here reads outside the repository.
 """
 
 from __future__ import annotations

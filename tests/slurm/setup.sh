@@ -8,7 +8,7 @@
 # them). Idempotent: a daemon that already runs from an earlier call is kept. Every wait is
 # bounded by $SPECMLM_SLURM_WAIT_S. State, logs and PID files live in $SPECMLM_SLURM_STATE
 # (default /tmp/specmlm-slurm); the configs go to /etc/slurm, the only place the jobstep plugin
-# lets jobs find them. Why each setting is what it is: ../shared/SLURM-NOTES.md.
+# lets jobs find them. Why each setting is what it is: docs/SLURM.md.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/common.sh"
