@@ -8,21 +8,21 @@ timestamp goes back. So every local file is an ``input:`` of the rule that reads
 SHA-256 of its bytes is a ``param`` of that rule: the content alone decides. Remote sources keep
 their pinned hashes (``sha256:`` in the config, or the hash recorded on first download).
 
-Imported by the Snakefile at parse time, so it stays light (no ``specmlm.download``, whose
-package import costs half a second per parse).
+Imported by the Snakefile at parse time: it reads locations and hashes files with
+:mod:`specmlm.download.fetch`'s own functions (a light import: no pyarrow, no torch), so the
+DAG and the fetch stage agree on what is local and what a file's digest is.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from specmlm.download.fetch import is_remote, local_path, sha256_file
 
 # A model `source` is a local directory when it looks like a path (as specmlm.download.models
 # decides) or names an existing directory; anything else is a hub name.
@@ -36,18 +36,6 @@ class LocalFile:
     key: str
     written: str
     path: Path
-
-
-def is_remote(location: str) -> bool:
-    return urllib.parse.urlsplit(location).scheme in ("http", "https")
-
-
-def filesystem_path(location: str) -> Path:
-    """The path of a ``file://`` URL or a plain path."""
-    parts = urllib.parse.urlsplit(location)
-    if parts.scheme == "file":
-        return Path(urllib.request.url2pathname(parts.path))
-    return Path(location).expanduser()
 
 
 def _named(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -77,7 +65,7 @@ def local_model_dir(spec: Mapping[str, Any]) -> Path | None:
 def local_files(config: Mapping[str, Any]) -> list[LocalFile]:
     """Every local file the config names, in config order; a local model directory stands for
     each file inside it (key ``base_models.<name>.source``). Missing files are listed too."""
-    found = [LocalFile(key, location, filesystem_path(location)) for key, location in _named(config) if not is_remote(location)]
+    found = [LocalFile(key, location, local_path(location)) for key, location in _named(config) if not is_remote(location)]
     for base, spec in config.get("base_models", {}).items():
         directory = local_model_dir(spec)
         if directory is None:
@@ -111,8 +99,4 @@ def sha256(path: str | Path) -> str:
 @lru_cache(maxsize=None)
 def _sha256(path: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> str:
     """Keyed by the file's state as well as its path, so a file changed mid-process is hashed again."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_file(path)

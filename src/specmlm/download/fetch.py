@@ -70,11 +70,11 @@ def is_remote(source: str) -> bool:
 
 
 def local_path(source: str) -> Path:
-    """The filesystem path of a ``file://`` URL or a plain path."""
+    """The filesystem path of a ``file://`` URL or a plain path (``~`` expanded)."""
     parts = urllib.parse.urlsplit(source)
     if parts.scheme == "file":
         return Path(urllib.request.url2pathname(parts.path))
-    return Path(source)
+    return Path(source).expanduser()
 
 
 def cache_path(url: str, cache_dir: str | Path) -> Path:
