@@ -40,17 +40,14 @@ def _lines(path: Path, count: int) -> str:
 
 
 def _write_study(work: Path) -> None:
+    sentences = {"train": 40, "dev": 10, "test": 10}
     excerpts = {
-        "data/wo/ud/train.conllu": _blocks(DEMO / "ud/UD_Wolof-WTB/wo_wtb-ud-train.conllu", 40),
-        "data/wo/ud/dev.conllu": _blocks(DEMO / "ud/UD_Wolof-WTB/wo_wtb-ud-dev.conllu", 10),
-        "data/wo/ud/test.conllu": _blocks(DEMO / "ud/UD_Wolof-WTB/wo_wtb-ud-test.conllu", 10),
-        "data/wo/ner/train.txt": _blocks(DEMO / "ner/wo/masakhaner1/train.txt", 40),
-        "data/wo/ner/dev.txt": _blocks(DEMO / "ner/wo/masakhaner1/dev.txt", 10),
-        "data/wo/ner/test.txt": _blocks(DEMO / "ner/wo/masakhaner1/test.txt", 10),
+        **{f"data/{lang}/ud/{split}.conllu": _blocks(DEMO / f"ud/{treebank}-ud-{split}.conllu", count)
+           for lang, treebank in (("wo", "UD_Wolof-WTB/wo_wtb"), ("mt", "UD_Maltese-MUDT/mt_mudt"))
+           for split, count in sentences.items()},
+        **{f"data/wo/ner/{split}.txt": _blocks(DEMO / f"ner/wo/masakhaner1/{split}.txt", count)
+           for split, count in sentences.items()},
         "data/wo/text.txt": _lines(DEMO / "text/wo/bible-corpus_Wolof-NT.verses.txt", 200),
-        "data/mt/ud/train.conllu": _blocks(DEMO / "ud/UD_Maltese-MUDT/mt_mudt-ud-train.conllu", 40),
-        "data/mt/ud/dev.conllu": _blocks(DEMO / "ud/UD_Maltese-MUDT/mt_mudt-ud-dev.conllu", 10),
-        "data/mt/ud/test.conllu": _blocks(DEMO / "ud/UD_Maltese-MUDT/mt_mudt-ud-test.conllu", 10),
         "data/mt/text.txt": _lines(DEMO / "text/mt/parsing-mbert_mt_valid.txt", 200),
         "data/vocab.txt": _lines(DEMO / "vocab/bert-base-multilingual-cased-vocab.txt", 3000),
         "data/base.txt": _lines(DEMO / "text/bg/tatoeba.bul-eng.bul", 50),
