@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from specmlm.curves import COLUMNS, read_histories
+from specmlm.errors import InputError
 from specmlm.finetune import run_finetune
 from tests.models import tiny_bert
 
@@ -65,5 +66,5 @@ def test_read_histories_rejects_other_files(tmp_path: Path) -> None:
     run = tmp_path / "runs/ud/wo/lapt/seed1/metrics.json"
     run.parent.mkdir(parents=True)
     run.write_text(json.dumps({"run": {"task": "ud", "view": "wo", "variant": "lapt", "seed": 1}, "metric": "las"}))
-    with pytest.raises(ValueError, match="no 'history'"):
+    with pytest.raises(InputError, match=r"metrics.json: no 'history' of dev scores per epoch"):
         read_histories([run])

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from specmlm.errors import InputError
 from specmlm.identity import RUN_KEYS, read_run
 
 COLUMNS = ["task", "view", "variant", "seed", "epoch", "train_loss", "dev", "best_epoch", "epochs_run", "max_epochs",
@@ -28,13 +29,14 @@ def read_histories(paths: Iterable[str | Path]) -> pd.DataFrame:
     for path in paths:
         metrics, identity = read_run(path)
         if "history" not in metrics:
-            raise ValueError(f"{path}: no 'history' of dev scores per epoch")
-        key = f"dev_{metrics['metric']}"
-        run = {key: identity[key] for key in RUN_KEYS}
+            raise InputError(path, None, "no 'history' of dev scores per epoch; expected a metrics.json written by "
+                                         "run_finetune (rerun its job to rewrite it)")
+        dev = f"dev_{metrics['metric']}"
+        run = {name: identity[name] for name in RUN_KEYS}
         last = metrics["epochs_run"] == metrics["best_epoch"]
         for entry in metrics["history"]:
             rows.append({**run, "epoch": entry["epoch"], "train_loss": round(entry["train_loss"], 5),
-                         "dev": round(100 * entry[key], 2), "best_epoch": metrics["best_epoch"],
+                         "dev": round(100 * entry[dev], 2), "best_epoch": metrics["best_epoch"],
                          "epochs_run": metrics["epochs_run"], "max_epochs": metrics["settings"]["max_epochs"],
                          "still_improving": last})
     return pd.DataFrame(rows, columns=COLUMNS)
