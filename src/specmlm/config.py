@@ -21,7 +21,7 @@ import yaml
 from specmlm import tracked
 from specmlm.errors import ConfigError
 from specmlm.identity import setting_name
-from specmlm.stages import RUN_ONLY
+from specmlm.settings import FinetuneSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -118,7 +118,7 @@ def _check_references(config: dict[str, Any]) -> None:
             if vocab not in config.get("vocab", {}):
                 raise ConfigError(f"variants.{name}.vocab", f"vocabulary settings {vocab!r} are not defined under 'vocab'")
         for key in variant.get("finetune", {}):
-            if key in RUN_ONLY["finetune"]:
+            if key in FinetuneSettings.run_only():
                 raise ConfigError(f"variants.{name}.finetune.{key}",
                                   "a run-only setting; set it in the shared 'finetune' section, which the script reads")
         section = variant.get("lapt", "lapt")
@@ -330,7 +330,7 @@ class Study:
         checkpoints reruns nothing."""
         merged = {**self.config["finetune"], **self.config["tasks"][task].get("finetune", {}),
                   **self.variant(variant).get("finetune", {})}
-        return {key: value for key, value in merged.items() if key not in RUN_ONLY["finetune"]}
+        return {key: value for key, value in merged.items() if key not in FinetuneSettings.run_only()}
 
     def batch_size(self, task: str, view: str, variant: str) -> int:
         return self.batch_size_of_language(task, self.views[view].language, variant)

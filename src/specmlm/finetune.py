@@ -43,88 +43,14 @@ from tqdm.auto import tqdm
 
 from specmlm.atomic import atomic_open, write_json
 from specmlm.errors import ConfigError
-from specmlm.formats.conllu import POS_COLUMNS
-from specmlm.stages import RUN_ONLY
+from specmlm.settings import FinetuneSettings
 from specmlm.tasks.optimizer import AdamW, clip_grad_norm, parameter_groups
 from specmlm.tasks.registry import TASKS, Split, Task, encoder_kind
 
 log = logging.getLogger(__name__)
 
-DEFAULTS: dict[str, Any] = {
-    "seed_set": {"numpy": 1337, "torch": 133, "python": 13370},  # the paper's first (§7.5; config.yaml has all five)
-    "batch_size": 32,  # sentences
-    "max_epochs": 200,
-    "patience": 20,
-    "lr_encoder": 5e-5,  # groups A, B
-    "lr_head": 1e-3,  # groups C, D
-    "weight_decay": 0.01,
-    "bias_correction": False,  # HF AdamW correct_bias: off for the BERT family (RoBERTa: registry)
-    "grad_clip": 5.0,
-    "freeze_encoder_epochs": 1,
-    "layer_dropout": 0.1,
-    "layer_dropout_at_eval": True,
-    "pos_column": "xpos",
-    "max_train_sentences": None,  # the first N training sentences (few-shot)
-    "max_eval_sentences": None,  # the first N dev and test sentences (demo runs); their gold is written too
-    "threads": None,  # CPU threads; None = every core this process may run on (its affinity mask)
-    "train_files": None,  # prepared train files, concatenated (transfer: the source's); None = data_dir's
-    "shots": 0,  # transfer: the evaluated view's first N train sentences, added after train_files'
-    "dev_file": None,  # the prepared dev file that picks the epoch (transfer: the source's); None = data_dir's
-    "checkpoint_every_s": 300,  # seconds of training a preemption may cost at most; 0 = every epoch
-    "bilstm": None,  # fastText: the task BiLSTM's shape by task over the paper's (tasks.fasttext_encoder.BILSTM)
-}
-
 CHECKPOINT = "last.pt"
 LENGTH_NOISE = 0.1  # AllenNLP's bucket padding noise: similar, not identical, lengths per batch
-
-
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
-
-
-CHECKS: dict[str, tuple[Any, str]] = {
-    "batch_size": (_positive_int, "a positive integer"),
-    "max_epochs": (_positive_int, "a positive integer"),
-    "patience": (_positive_int, "a positive integer"),
-    "lr_encoder": (lambda v: _number(v) and v > 0, "a positive number (the schema's bound)"),
-    "lr_head": (lambda v: _number(v) and v > 0, "a positive number (the schema's bound)"),
-    "weight_decay": (_number, "a non-negative number"),
-    "grad_clip": (_number, "a non-negative number"),
-    "freeze_encoder_epochs": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an integer >= 0"),
-    "layer_dropout": (lambda v: _number(v) and v < 1, "a number in [0, 1)"),
-    "layer_dropout_at_eval": (lambda v: isinstance(v, bool), "true or false"),
-    "bias_correction": (lambda v: isinstance(v, bool), "true or false"),
-    "pos_column": (lambda v: v is None or v in POS_COLUMNS, f"null or one of {POS_COLUMNS}"),
-    "max_train_sentences": (lambda v: v is None or _positive_int(v), "null or a positive integer"),
-    "max_eval_sentences": (lambda v: v is None or _positive_int(v), "null or a positive integer"),
-    "threads": (lambda v: v is None or _positive_int(v), "null or a positive integer"),
-    "checkpoint_every_s": (_number, "a non-negative number of seconds"),
-    "train_files": (lambda v: v is None or (isinstance(v, list) and v and all(isinstance(f, str) for f in v)),
-                    "null or a non-empty list of prepared train files"),
-    "shots": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an integer >= 0"),
-    "dev_file": (lambda v: v is None or isinstance(v, str), "null or a prepared dev file"),
-    "bilstm": (lambda v: v is None or (isinstance(v, dict) and all(isinstance(x, dict) for x in v.values())),
-               "null or a mapping from task to {type, layers, hidden, dropout}"),
-    "seed_set": (lambda v: isinstance(v, dict) and sorted(v) == ["numpy", "python", "torch"]
-                 and all(isinstance(x, int) and not isinstance(x, bool) for x in v.values()),
-                 "a mapping with integer numpy, torch and python seeds"),
-}
-
-
-def resolve_settings(settings: dict[str, Any], kind_defaults: dict[str, Any]) -> dict[str, Any]:
-    """Defaults, then the encoder kind's defaults, then the given settings, each key checked."""
-    unknown = sorted(set(settings) - set(DEFAULTS))
-    if unknown:
-        raise ConfigError(unknown[0], f"unknown fine-tuning setting; expected one of {sorted(DEFAULTS)}")
-    resolved = {**DEFAULTS, **kind_defaults, **settings}
-    for key, (check, expected) in CHECKS.items():
-        if not check(resolved[key]):
-            raise ConfigError(key, f"expected {expected}, found {resolved[key]!r}")
-    return resolved
 
 
 class TaskModel(nn.Module):
@@ -209,11 +135,10 @@ def save(path: Path, obj: Any) -> None:
         torch.save(obj, handle)
 
 
-def fingerprint(task: str, model_dir: Path, data_dir: Path, settings: dict[str, Any]) -> str:
+def fingerprint(task: str, model_dir: Path, data_dir: Path, settings: FinetuneSettings) -> str:
     """What a checkpoint must match to be resumed: the run's inputs and settings."""
-    numbers = {name: value for name, value in settings.items() if name not in RUN_ONLY["finetune"]}
     key = {"task": task, "model_dir": str(model_dir.resolve()), "data_dir": str(data_dir.resolve()),
-           "settings": numbers}
+           "settings": settings.numbers()}
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -232,7 +157,7 @@ def load_checkpoint(ckpt_dir: Path, expected: str) -> dict[str, Any] | None:
 class TrainingLoop:
     """The training loop of one run: epochs, early stopping, checkpoints, and the final scoring."""
 
-    def __init__(self, spec: Task, model: TaskModel, optimizer: AdamW, labels: list[str], settings: dict[str, Any],
+    def __init__(self, spec: Task, model: TaskModel, optimizer: AdamW, labels: list[str], settings: FinetuneSettings,
                  seeds: dict[str, int], device: torch.device, ckpt_dir: Path, key: str,
                  batch_rng: np.random.Generator) -> None:
         self.spec, self.model, self.optimizer, self.labels = spec, model, optimizer, labels
@@ -356,7 +281,7 @@ class TrainingLoop:
         return results
 
 
-def read_splits(task: Task, data_dir: Path, settings: dict[str, Any]) -> tuple[Split, Split, Split]:
+def read_splits(task: Task, data_dir: Path, settings: FinetuneSettings) -> tuple[Split, Split, Split]:
     """Training data, dev and test of a run.
 
     In-language: the view's own splits. Transfer: ``train_files`` (concatenated, cut to
@@ -389,7 +314,7 @@ def run_finetune(
     data_dir: str | Path,
     out_dir: str | Path,
     ckpt_dir: str | Path,
-    settings: dict[str, Any],
+    settings: Mapping[str, Any],
     identity: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train, early-stop on dev, evaluate the best epoch on dev and test, write ``out_dir``.
@@ -406,7 +331,7 @@ def run_finetune(
     spec = TASKS[task]
     model_dir, data_dir, out_dir, ckpt_dir = Path(model_dir), Path(data_dir), Path(out_dir), Path(ckpt_dir)
     kind = encoder_kind(model_dir)
-    settings = resolve_settings(settings, kind.defaults(model_dir))
+    settings = FinetuneSettings.of(settings, kind.defaults(model_dir))
     seeds = dict(settings["seed_set"])
     torch.set_num_threads(settings["threads"] or len(os.sched_getaffinity(0)))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -447,7 +372,7 @@ def run_finetune(
         "labels": len(labels),
         "train_sentences": len(train.words),
         "history": progress.history,
-        "settings": settings,
+        "settings": dict(settings),
         "throughput": {
             "train_words_per_s": progress.train_words / max(progress.train_seconds, 1e-9),
             "eval_words_per_s": progress.eval_words / max(progress.eval_seconds, 1e-9),

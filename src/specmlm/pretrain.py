@@ -11,16 +11,8 @@ in their settings (PAPER §5.2, §5.4, §5.5). What the loop guarantees:
   uninterrupted run; a checkpoint left by different inputs or settings is discarded.
 - The held-out loss after every epoch selects the epoch that is saved (best, or last).
 
-Settings (a plain dict; defaults below): the keys of BERT's ``create_pretraining_data`` and
-optimiser, plus ``instances`` (``bert``: BERT's packed, statically masked instances, as LAPT
-ran; ``line_by_line``: one line a sequence, masked anew for every batch, as the RoBERTa of
-PAPER §5.2 ran under the HF ``Trainer``), ``bias_correction`` (Adam's; off in BERT's
-``AdamWeightDecay``, on in the ``Trainer``'s AdamW), ``warmup_steps`` (an integer, or
-``"epoch"`` for one epoch of warm-up; clamped to the run), ``max_steps`` (a cap on the optimiser steps of each epoch, for demos and tests),
-``selection`` (``best``: lowest held-out loss; ``last``), ``threads`` (CPU threads; null: all
-cores), ``new_rows_lr`` with ``new_rows_file`` (the pieces, one a line, whose rows of the word
-embeddings train at their own rate: VA's ``added_pieces.txt``) and ``log_every`` (steps between
-progress lines). An unknown key or a bad value is a ``ConfigError`` naming the key.
+Settings: ``specmlm.settings`` (``LaptSettings``, ``ScratchSettings``, ``TinyBaseSettings``), a
+mapping or one of those; an unknown key or a bad value is a ``ConfigError`` naming the key.
 """
 
 from __future__ import annotations
@@ -56,7 +48,7 @@ from transformers import (
 )
 
 from specmlm.atomic import atomic_open, staged_directory, write_json
-from specmlm.errors import ConfigError, InputError
+from specmlm.errors import InputError
 from specmlm.formats.text import Document, read_documents, read_lines
 from specmlm.mlm import (
     Batch,
@@ -68,55 +60,10 @@ from specmlm.mlm import (
     eval_batches,
     tokenize_documents,
 )
-from specmlm.stages import RUN_ONLY
+from specmlm.settings import LaptSettings, MlmSettings, ScratchSettings
 from specmlm.tasks.optimizer import AdamW
 
 LOG = logging.getLogger(__name__)
-
-COMMON_DEFAULTS: dict[str, Any] = {
-    **asdict(InstanceSettings()),
-    "instances": "bert",
-    "epochs": 20,
-    "lr": 2e-5,
-    "warmup_steps": 1000,
-    "batch_size": 32,
-    "weight_decay": 0.01,
-    "adam_epsilon": 1e-6,
-    "bias_correction": False,
-    "max_grad_norm": 1.0,
-    "eval_batch_size": 32,
-    "selection": "best",
-    "threads": None,
-    "max_steps": None,
-    "log_every": 100,
-}
-"""BERT's LAPT recipe (PAPER §5.4): ``AdamWeightDecay`` has no bias correction, so its first
-steps are larger than AdamW's (3.2x at step 100). ``max_steps`` caps the optimiser steps of each epoch."""
-
-LAPT_DEFAULTS: dict[str, Any] = {**COMMON_DEFAULTS, "new_rows_lr": None, "new_rows_file": None}
-
-MODEL_SHAPE_DEFAULTS: dict[str, Any] = {"layers": 6, "heads": 12, "hidden": 768, "ffn": 3072}
-
-SCRATCH_DEFAULTS: dict[str, Any] = {
-    **COMMON_DEFAULTS,
-    **MODEL_SHAPE_DEFAULTS,
-    "instances": "line_by_line",
-    "lr": 1e-4,
-    "warmup_steps": "epoch",
-    "batch_size": 64,
-    "weight_decay": 0.0,
-    "adam_epsilon": 1e-8,
-    "bias_correction": True,
-    "dupe_factor": 1,
-    "selection": "last",
-    "vocab_size": 52000,
-    "min_frequency": 2,
-    "max_position_embeddings": 514,
-}
-"""PAPER §5.2: the HF ``Trainer`` on a ``LineByLineTextDataset`` (one line a sequence, dynamic
-masking), its AdamW defaults (eps 1e-8, no weight decay, bias correction), 20 epochs at 1e-4,
-warm-up over the first epoch, the last epoch kept. ``dupe_factor`` and the other packing keys
-apply only with ``instances: bert``."""
 
 SCRATCH_SPECIALS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 
@@ -145,76 +92,6 @@ TRAINING_DATA: dict[str, Callable[[PreTrainedTokenizerBase, Any, Mapping[str, An
     "line_by_line": _lines,
 }
 """How the train split becomes training sequences, by the ``instances`` setting."""
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _int_at_least(minimum: int) -> Callable[[Any], bool]:
-    return lambda value: _is_int(value) and value >= minimum
-
-
-def _optional(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    return lambda value: value is None or check(value)
-
-
-_positive = lambda value: _is_number(value) and value > 0  # noqa: E731
-_fraction = lambda value: _is_number(value) and 0 < value < 1  # noqa: E731
-
-_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "instances": (lambda v: v in TRAINING_DATA, "one of bert, line_by_line"),
-    "bias_correction": (lambda v: isinstance(v, bool), "true or false"),
-    "epochs": (_int_at_least(1), "an integer >= 1"),
-    "lr": (_positive, "a number > 0"),
-    "warmup_steps": (lambda v: v == "epoch" or _int_at_least(0)(v), "an integer >= 0 or 'epoch'"),
-    "batch_size": (_int_at_least(1), "an integer >= 1"),
-    "max_seq_length": (_int_at_least(8), "an integer >= 8"),
-    "masked_lm_prob": (_fraction, "a number in (0, 1)"),
-    "max_predictions_per_seq": (_int_at_least(1), "an integer >= 1"),
-    "dupe_factor": (_int_at_least(1), "an integer >= 1"),
-    "short_seq_prob": (lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
-    "seed": (_int_at_least(0), "an integer >= 0"),
-    "weight_decay": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
-    "adam_epsilon": (_positive, "a number > 0"),
-    "max_grad_norm": (_positive, "a number > 0"),
-    "eval_batch_size": (_int_at_least(1), "an integer >= 1"),
-    "selection": (lambda v: v in SELECTIONS, f"one of {', '.join(SELECTIONS)}"),
-    "threads": (_optional(_int_at_least(1)), "null or an integer >= 1"),
-    "max_steps": (_optional(_int_at_least(1)), "null or an integer >= 1"),
-    "log_every": (_int_at_least(1), "an integer >= 1"),
-    "new_rows_lr": (_optional(_positive), "null or a number > 0"),
-    "new_rows_file": (_optional(lambda v: isinstance(v, (str, Path))), "null or a path"),
-    "layers": (_int_at_least(1), "an integer >= 1"),
-    "heads": (_int_at_least(1), "an integer >= 1"),
-    "hidden": (_int_at_least(8), "an integer >= 8"),
-    "ffn": (_int_at_least(8), "an integer >= 8"),
-    "vocab_size": (_int_at_least(100), "an integer >= 100"),
-    "min_frequency": (_int_at_least(1), "an integer >= 1"),
-    "max_position_embeddings": (_int_at_least(10), "an integer >= 10"),
-    "valid_every": (_int_at_least(2), "an integer >= 2"),
-}
-
-
-def resolve_settings(settings: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """Fill ``settings`` from ``defaults``, rejecting unknown keys and bad values by name."""
-    unknown = sorted(set(settings) - set(defaults))
-    if unknown:
-        raise ConfigError(unknown[0], f"unknown setting; expected one of {', '.join(sorted(defaults))}")
-    merged = {**defaults, **settings}
-    for key, value in merged.items():
-        check, expected = _CHECKS[key]
-        if not check(value):
-            raise ConfigError(key, f"expected {expected}, got {value!r}")
-    if (merged.get("new_rows_lr") is None) != (merged.get("new_rows_file") is None):
-        raise ConfigError("new_rows_lr", "new_rows_lr and new_rows_file go together: set both or neither")
-    if "heads" in merged and merged["hidden"] % merged["heads"]:
-        raise ConfigError("heads", f"hidden ({merged['hidden']}) must be a multiple of heads ({merged['heads']})")
-    return merged
 
 
 @dataclass(frozen=True)
@@ -358,7 +235,7 @@ def run_lapt(model_dir: str | Path, train_file: str | Path, valid_file: str | Pa
 
     Returns the record written to ``out_dir/losses.json``.
     """
-    resolved = resolve_settings(settings, LAPT_DEFAULTS)
+    resolved = LaptSettings.of(settings)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = load_masked_lm(model_dir, resolved["seed"])
     rows = read_rows(resolved["new_rows_file"], tokenizer) if resolved["new_rows_file"] else []
@@ -372,10 +249,7 @@ def run_scratch(train_file: str | Path, valid_file: str | Path, out_dir: str | P
     The byte-level BPE tokeniser is trained on the train split here, unless ``tokenizer_dir``
     names one already trained (by the vocab stage).
     """
-    resolved = resolve_settings(settings, SCRATCH_DEFAULTS)
-    if resolved["max_seq_length"] + 2 > resolved["max_position_embeddings"]:
-        raise ConfigError("max_seq_length", "RoBERTa positions start at 2: max_seq_length + 2 must not exceed "
-                          f"max_position_embeddings ({resolved['max_position_embeddings']})")
+    resolved = ScratchSettings.of(settings)
     train = Text.read(train_file)
     tokenizer = (AutoTokenizer.from_pretrained(tokenizer_dir) if tokenizer_dir is not None
                  else train_bytelevel_bpe(train.lines(), resolved["vocab_size"], resolved["min_frequency"]))
@@ -392,7 +266,7 @@ def run_scratch(train_file: str | Path, valid_file: str | Path, out_dir: str | P
 
 def mlm_loss(model_dir: str | Path, valid_file: str | Path, settings: Mapping[str, Any]) -> float:
     """Held-out MLM loss of ``model_dir`` on ``valid_file``, exactly as training scores epochs."""
-    resolved = resolve_settings(settings, LAPT_DEFAULTS)
+    resolved = LaptSettings.of(settings)
     _set_threads(resolved["threads"])
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = load_masked_lm(model_dir, resolved["seed"]).to(_device())
@@ -400,11 +274,11 @@ def mlm_loss(model_dir: str | Path, valid_file: str | Path, settings: Mapping[st
 
 
 def train_mlm(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, train: Text, valid: Text,
-              out_dir: str | Path, ckpt_dir: str | Path, settings: Mapping[str, Any],
+              out_dir: str | Path, ckpt_dir: str | Path, settings: MlmSettings,
               rows: Sequence[int] = ()) -> dict[str, Any]:
     """Train ``model`` by masked LM, resuming from ``ckpt_dir``; save the selected epoch to ``out_dir``.
 
-    ``settings`` must be resolved (``resolve_settings``). The schedule spans all epochs; the
+    ``settings`` are resolved (``specmlm.settings``). The schedule spans all epochs; the
     held-out loss of the starting model is recorded as epoch 0.
     """
     out_dir, ckpt_dir = Path(out_dir), Path(ckpt_dir)
@@ -544,11 +418,10 @@ def _held_out(tokenizer: PreTrainedTokenizerBase, valid: Text, settings: Mapping
     return batches
 
 
-def _fingerprint(settings: Mapping[str, Any], instances: Instances | Lines, held_out: Sequence[Batch],
+def _fingerprint(settings: MlmSettings, instances: Instances | Lines, held_out: Sequence[Batch],
                  model: PreTrainedModel, rows: Sequence[int]) -> str:
     """Hash of everything that decides the numbers: settings, data as tokenised, starting weights."""
-    digest = hashlib.sha256(json.dumps({k: v for k, v in settings.items() if k not in RUN_ONLY["pretrain"]},
-                                       sort_keys=True, default=str).encode())
+    digest = hashlib.sha256(json.dumps(settings.numbers(), sort_keys=True, default=str).encode())
     digest.update(json.dumps(list(rows)).encode())
     for array in instances.arrays():
         digest.update(array.tobytes())

@@ -74,8 +74,11 @@ def _scratch(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: s
 def _fasttext(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
     from specmlm.tasks.fasttext_encoder import train_fasttext
 
+    from specmlm.settings import FastTextSettings
+
     # One thread: fastText's vectors are reproducible only single-threaded.
-    options = {FASTTEXT_OPTION_NAMES.get(key, key): value for key, value in settings.items() if key != "threads"}
+    checked = FastTextSettings.of(settings)
+    options = {FASTTEXT_OPTION_NAMES.get(key, key): value for key, value in checked.items() if key != "threads"}
     train_fasttext(inputs["train"], out_dir, options)
     return {"vectors": out_dir}
 

@@ -21,10 +21,3 @@ VERSIONS: dict[str, int] = {
     "aggregate": 2,
     "baselines": 1,
 }
-
-RUN_ONLY: dict[str, tuple[str, ...]] = {
-    "finetune": ("threads", "checkpoint_every_s"),
-    "pretrain": ("threads", "log_every", "new_rows_file"),
-}
-"""Settings that do not change a stage's numbers: kept out of rule params (changing them reruns
-nothing) and out of checkpoint fingerprints (a checkpoint survives a change to them)."""

@@ -54,7 +54,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -74,6 +74,7 @@ from transformers import (
 from specmlm.atomic import write_json, write_text
 from specmlm.errors import ConfigError
 from specmlm.formats.text import read_documents, read_lines
+from specmlm.settings import VocabSettings
 from specmlm.atomic import staged_directory
 from specmlm.tokstats import BATCH_LINES, plain_backend, scheme_of, token_stats, wordpiece_tokenizer
 
@@ -83,7 +84,6 @@ UNUSED_SLOT = re.compile(r"^\[unused\d+\]$")
 MLM_ARCHITECTURE_SUFFIXES = ("ForMaskedLM", "ForPreTraining")
 NGRAM_SIZES = (1, 2, 3)
 MIN_SCRIPT_GROUP = 2
-POSITIVE_INT_SETTINGS = ("vocab_size", "new_pieces", "min_frequency", "limit_alphabet")
 
 
 # --- 1. training the new WordPiece vocabulary ------------------------------------------------
@@ -524,23 +524,6 @@ def initialise_rows(
 # --- 5. the stage ----------------------------------------------------------------------------
 
 
-def _check_settings(settings: dict[str, Any]) -> dict[str, Any]:
-    expected = {*POSITIVE_INT_SETTINGS, "method", "init"}
-    missing, unknown = sorted(expected - set(settings)), sorted(set(settings) - expected)
-    if missing:
-        raise ConfigError(missing[0], "missing")
-    if unknown:
-        raise ConfigError(unknown[0], f"unknown setting; expected {sorted(expected)}")
-    for key in POSITIVE_INT_SETTINGS:
-        value = settings[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError(key, f"expected a positive integer, found {value!r}")
-    for key, choices in (("method", METHODS), ("init", INITS)):
-        if settings[key] not in choices:
-            raise ConfigError(key, f"expected one of {sorted(choices)}, found {settings[key]!r}")
-    return dict(settings)
-
-
 def _load_model(model_dir: str | Path) -> PreTrainedModel:
     """The MLM model if the checkpoint has an MLM head, so LAPT continues from it; else the encoder."""
     architectures = AutoConfig.from_pretrained(str(model_dir)).architectures or []
@@ -561,7 +544,7 @@ def _overlap(new_vocab_file: Path, base: PreTrainedTokenizerBase, convention: Co
 
 
 def augment(
-    base_model_dir: str | Path, train_text_file: str | Path, out_dir: str | Path, settings: dict[str, Any]
+    base_model_dir: str | Path, train_text_file: str | Path, out_dir: str | Path, settings: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Run VA: train, select, add, initialise; write tokenizer + model, ``added_pieces.txt``, ``report.json``.
 
@@ -569,7 +552,7 @@ def augment(
     directory also keeps the trained WordPiece vocabulary under ``trained_wordpiece/``.
     Returns the report.
     """
-    settings = _check_settings(settings)
+    settings = VocabSettings.of(settings)
     base = AutoTokenizer.from_pretrained(str(base_model_dir))
     convention = _convention(base)
     model = _load_model(base_model_dir)
@@ -602,7 +585,7 @@ def augment(
         tokenizer.save_pretrained(stage)
         write_text(stage / "added_pieces.txt", "".join(f"{piece}\n" for piece in pieces))
         report = {
-            "settings": settings,
+            "settings": dict(settings),
             "selection": selection,
             "pieces": [{"id": index, "piece": piece} for index, piece in zip(ids, pieces, strict=True)],
             "trained_vocab_size": len(_vocab_lines(new_vocab_file)),

@@ -10,7 +10,7 @@ from specmlm.config import Study, canonical, validate
 from specmlm.download import sources
 from specmlm.errors import ConfigError
 from specmlm.identity import SETTING_PATTERN, shots_of
-from specmlm.stages import RUN_ONLY, VERSIONS
+from specmlm.stages import VERSIONS
 
 min_version("9.0")
 

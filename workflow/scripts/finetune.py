@@ -1,19 +1,15 @@
 """Fine-tune and evaluate one run: task x view x variant x seed set."""
 
-import json
 from pathlib import Path
 
 from specmlm.finetune import run_finetune
 from specmlm.identity import run_identity
 from specmlm.logs import exit_now, stage_log
+from specmlm.settings import FinetuneSettings, job_settings
 
 with stage_log(snakemake.log[0], snakemake.output) as log:
-    settings = json.loads(snakemake.params.settings)["settings"]
+    settings = job_settings(snakemake, FinetuneSettings, snakemake.config["finetune"])
     task = settings.pop("task")
-    # run-only settings, kept out of the params so that changing them reruns nothing
-    settings["threads"] = snakemake.threads
-    if "checkpoint_every_s" in snakemake.config["finetune"]:
-        settings["checkpoint_every_s"] = snakemake.config["finetune"]["checkpoint_every_s"]
     if "train" in snakemake.input.keys():  # a transfer run trains and picks its epoch on its source's files
         settings |= {"train_files": [str(snakemake.input.train)], "dev_file": str(snakemake.input.dev)}
     data_dir = Path(snakemake.input.data[0]).parents[1]
