@@ -24,10 +24,7 @@ beside them as ``{dev,test}.gold.*``, so every score can still be recomputed fro
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
 import random
 import shutil
 import time
@@ -41,8 +38,19 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from specmlm.atomic import atomic_open, write_json
+from specmlm.atomic import write_json
 from specmlm.errors import ConfigError
+from specmlm.runtime import (
+    autocast,
+    choose_device,
+    fingerprint,
+    load,
+    restore_rng_state,
+    rng_state,
+    save,
+    set_threads,
+    to_device,
+)
 from specmlm.settings import FinetuneSettings
 from specmlm.tasks.optimizer import AdamW, clip_grad_norm, parameter_groups
 from specmlm.tasks.registry import TASKS, Split, Task, encoder_kind
@@ -97,61 +105,10 @@ def bucket_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generato
     return batches
 
 
-def to_device(value: Any, device: torch.device) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.to(device, non_blocking=True)
-    if isinstance(value, dict):
-        return {key: to_device(item, device) for key, item in value.items()}
-    if isinstance(value, tuple):
-        return tuple(to_device(item, device) for item in value)
-    return value
-
-
-def autocast(device: torch.device) -> torch.autocast:
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
-
-
-def rng_states(batch_rng: np.random.Generator) -> dict[str, Any]:
-    return {
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
-        "torch": torch.get_rng_state(),
-        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-        "batches": batch_rng.bit_generator.state,
-    }
-
-
-def restore_rng_states(states: dict[str, Any], batch_rng: np.random.Generator) -> None:
-    random.setstate(states["python"])
-    np.random.set_state(states["numpy"])
-    torch.set_rng_state(states["torch"])
-    if states["cuda"] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states["cuda"])
-    batch_rng.bit_generator.state = states["batches"]
-
-
-def save(path: Path, obj: Any) -> None:
-    with atomic_open(path, "wb") as handle:
-        torch.save(obj, handle)
-
-
-def fingerprint(task: str, model_dir: Path, data_dir: Path, settings: FinetuneSettings) -> str:
+def checkpoint_key(task: str, model_dir: Path, data_dir: Path, settings: FinetuneSettings) -> str:
     """What a checkpoint must match to be resumed: the run's inputs and settings."""
-    key = {"task": task, "model_dir": str(model_dir.resolve()), "data_dir": str(data_dir.resolve()),
-           "settings": settings.numbers()}
-    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def load_checkpoint(ckpt_dir: Path, expected: str) -> dict[str, Any] | None:
-    """The last checkpoint if it belongs to this run; one from other inputs is ignored."""
-    path = ckpt_dir / CHECKPOINT
-    if not path.exists():
-        return None
-    state = torch.load(path, weights_only=False, map_location="cpu")
-    if state.get("fingerprint") != expected:
-        log.warning("ignoring %s: it was written by a run with other inputs or settings", path)
-        return None
-    return state
+    return fingerprint({"task": task, "model_dir": str(model_dir.resolve()), "data_dir": str(data_dir.resolve()),
+                        "settings": settings.numbers()})
 
 
 class TrainingLoop:
@@ -169,13 +126,13 @@ class TrainingLoop:
 
     def resume(self) -> Progress:
         """Continue after the last completed epoch of a killed run, or start afresh."""
-        state = load_checkpoint(self.ckpt_dir, self.key)
+        state = load(self.ckpt_dir / CHECKPOINT, self.key)
         if state is None:
             return Progress()
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.best_state = state["best"]
-        restore_rng_states(state["rng"], self.batch_rng)
+        restore_rng_state(state["rng"], self.batch_rng)
         progress = Progress(**state["progress"])
         log.info("resumed after epoch %d (best %.4f at epoch %d)", progress.epoch, progress.best, progress.best_epoch)
         return progress
@@ -184,7 +141,7 @@ class TrainingLoop:
         save(self.ckpt_dir / CHECKPOINT, {"fingerprint": self.key, "progress": asdict(progress),
                                           "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                                           "best": self.best_state,
-                                          "rng": rng_states(self.batch_rng)})
+                                          "rng": rng_state(self.batch_rng)})
 
     def _batches(self, data: Data, rng: np.random.Generator | None) -> list[np.ndarray]:
         return bucket_batches(data.lengths, self.settings["batch_size"], rng)
@@ -333,8 +290,8 @@ def run_finetune(
     kind = encoder_kind(model_dir)
     settings = FinetuneSettings.of(settings, kind.defaults(model_dir))
     seeds = dict(settings["seed_set"])
-    torch.set_num_threads(settings["threads"] or len(os.sched_getaffinity(0)))
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    set_threads(settings["threads"])
+    device = choose_device()
 
     train, dev, test = read_splits(spec, data_dir, settings)
     labels = spec.labels([train])
@@ -348,7 +305,7 @@ def run_finetune(
     optimizer = AdamW(parameter_groups(model, encoder.pretrained_module(), settings),
                       correct_bias=settings["bias_correction"])
     run = TrainingLoop(spec, model, optimizer, labels, settings, seeds, device, ckpt_dir,
-              fingerprint(task, model_dir, data_dir, settings), np.random.default_rng(seeds["numpy"]))
+              checkpoint_key(task, model_dir, data_dir, settings), np.random.default_rng(seeds["numpy"]))
 
     def prepare(split: Split, with_gold: bool) -> Data:
         inputs = encoder.prepare(split.words)

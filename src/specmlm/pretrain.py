@@ -17,17 +17,14 @@ mapping or one of those; an unknown key or a bad value is a ``ConfigError`` nami
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
-import os
 import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +44,7 @@ from transformers import (
     get_linear_schedule_with_warmup,
 )
 
-from specmlm.atomic import atomic_open, staged_directory, write_json
+from specmlm.atomic import staged_directory, write_json
 from specmlm.errors import InputError
 from specmlm.formats.text import Document, read_documents, read_lines
 from specmlm.mlm import (
@@ -60,6 +57,7 @@ from specmlm.mlm import (
     eval_batches,
     tokenize_documents,
 )
+from specmlm.runtime import autocast, choose_device, fingerprint, load, restore_rng_state, rng_state, save, set_threads
 from specmlm.settings import LaptSettings, MlmSettings, ScratchSettings
 from specmlm.tasks.optimizer import AdamW
 
@@ -131,7 +129,7 @@ def evaluate(model: PreTrainedModel, batches: Sequence[Batch]) -> float:
     was_training = model.training
     model.eval()
     total, weight = 0.0, 0
-    with torch.inference_mode(), _autocast(device):
+    with torch.inference_mode(), autocast(device):
         for batch in batches:
             if batch.positions.numel():
                 size = batch.input_ids.shape[0]
@@ -267,9 +265,9 @@ def run_scratch(train_file: str | Path, valid_file: str | Path, out_dir: str | P
 def mlm_loss(model_dir: str | Path, valid_file: str | Path, settings: Mapping[str, Any]) -> float:
     """Held-out MLM loss of ``model_dir`` on ``valid_file``, exactly as training scores epochs."""
     resolved = LaptSettings.of(settings)
-    _set_threads(resolved["threads"])
+    set_threads(resolved["threads"])
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = load_masked_lm(model_dir, resolved["seed"]).to(_device())
+    model = load_masked_lm(model_dir, resolved["seed"]).to(choose_device())
     return evaluate(model, _held_out(tokenizer, Text.read(valid_file), resolved))
 
 
@@ -282,8 +280,8 @@ def train_mlm(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, train:
     held-out loss of the starting model is recorded as epoch 0.
     """
     out_dir, ckpt_dir = Path(out_dir), Path(ckpt_dir)
-    _set_threads(settings["threads"])
-    device = _device()
+    set_threads(settings["threads"])
+    device = choose_device()
     instances = TRAINING_DATA[settings["instances"]](tokenizer, train, settings)
     if not len(instances):
         raise InputError(train.source, None, "no training sequence: expected text that the tokenizer turns into pieces")
@@ -292,12 +290,12 @@ def train_mlm(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, train:
     optimizer = build_optimizer(model, settings, rows)
     plan = _Plan.of(len(instances), settings)
     scheduler = get_linear_schedule_with_warmup(optimizer, plan.warmup, plan.total_steps)
-    fingerprint = _fingerprint(settings, instances, held_out, model, rows)
+    key = _fingerprint(settings, instances, held_out, model, rows)
     LOG.info("%d training sequences, %d held-out lines; %d epochs x %d steps of %d, warm-up %d steps; %s, %d threads",
              len(instances), len(valid.lines()), settings["epochs"], plan.steps_per_epoch, settings["batch_size"],
              plan.warmup, device, torch.get_num_threads())
 
-    state = _resume(ckpt_dir, fingerprint, model, optimizer, scheduler)
+    state = _resume(ckpt_dir, key, model, optimizer, scheduler)
     if state is None:
         torch.manual_seed(settings["seed"])
         losses = {0: evaluate(model, held_out)}
@@ -313,11 +311,11 @@ def train_mlm(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, train:
         chosen = _chosen(losses, settings["selection"])
         LOG.info("epoch %d: train loss %.4f, held-out loss %.4f (chosen so far: epoch %d)",
                  epoch, train_loss, losses[epoch], chosen)
-        _save_checkpoint(ckpt_dir, epoch, chosen, fingerprint, losses, model, optimizer, scheduler)
+        _save_checkpoint(ckpt_dir, epoch, chosen, key, losses, model, optimizer, scheduler)
 
     chosen = _chosen(losses, settings["selection"])
     if chosen != settings["epochs"]:
-        model.load_state_dict(_load_checkpoint(ckpt_dir, chosen)["model"])
+        model.load_state_dict(load(_checkpoint_path(ckpt_dir, chosen), key)["model"])
     record = {
         "losses": {str(epoch): loss for epoch, loss in sorted(losses.items())},
         "chosen_epoch": chosen,
@@ -369,7 +367,7 @@ def _train_epoch(model: PreTrainedModel, instances: Instances | Lines, optimizer
     progress = tqdm(total=plan.steps_per_epoch, desc=f"epoch {epoch}", leave=False, disable=not sys.stderr.isatty())
     for step in range(1, plan.steps_per_epoch + 1):
         batch = batch_of(order[(step - 1) * size:step * size])
-        with _autocast(device):
+        with autocast(device):
             loss = masked_lm_loss(model, batch.to(device))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), settings["max_grad_norm"])
@@ -420,40 +418,31 @@ def _held_out(tokenizer: PreTrainedTokenizerBase, valid: Text, settings: Mapping
 
 def _fingerprint(settings: MlmSettings, instances: Instances | Lines, held_out: Sequence[Batch],
                  model: PreTrainedModel, rows: Sequence[int]) -> str:
-    """Hash of everything that decides the numbers: settings, data as tokenised, starting weights."""
-    digest = hashlib.sha256(json.dumps(settings.numbers(), sort_keys=True, default=str).encode())
-    digest.update(json.dumps(list(rows)).encode())
-    for array in instances.arrays():
-        digest.update(array.tobytes())
-    for batch in held_out:
-        for tensor in (batch.input_ids, batch.positions, batch.targets):
-            digest.update(tensor.numpy().tobytes())
-    for name, tensor in sorted(model.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
-    return digest.hexdigest()
+    """Everything that decides the numbers: settings, data as tokenised, starting weights."""
+    held = (tensor.numpy().tobytes() for batch in held_out for tensor in (batch.input_ids, batch.positions, batch.targets))
+    weights = (part for name, tensor in sorted(model.state_dict().items())
+               for part in (name.encode(), tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()))
+    return fingerprint({"settings": settings.numbers(), "rows": list(rows)},
+                       *(array.tobytes() for array in instances.arrays()), *held, *weights)
 
 
 def _checkpoint_path(ckpt_dir: Path, epoch: int) -> Path:
     return ckpt_dir / f"epoch-{epoch:03d}.pt"
 
 
-def _save_checkpoint(ckpt_dir: Path, epoch: int, chosen: int, fingerprint: str, losses: Mapping[int, float],
+def _save_checkpoint(ckpt_dir: Path, epoch: int, chosen: int, key: str, losses: Mapping[int, float],
                      model: PreTrainedModel, optimizer: RowTieredAdamW,
                      scheduler: torch.optim.lr_scheduler.LambdaLR) -> None:
     """Write this epoch's full state, then keep only it and the chosen epoch's."""
-    state = {
+    save(_checkpoint_path(ckpt_dir, epoch), {
         "epoch": epoch,
-        "fingerprint": fingerprint,
+        "fingerprint": key,
         "losses": dict(losses),
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),
-        "rng": torch.get_rng_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-    }
-    with atomic_open(_checkpoint_path(ckpt_dir, epoch), "wb") as handle:
-        torch.save(state, handle)
+        "rng": rng_state(),
+    })
     write_json(ckpt_dir / "losses.json", {"losses": {str(e): loss for e, loss in sorted(losses.items())},
                                           "chosen_epoch": chosen})
     keep = {_checkpoint_path(ckpt_dir, epoch), _checkpoint_path(ckpt_dir, chosen)}
@@ -462,27 +451,20 @@ def _save_checkpoint(ckpt_dir: Path, epoch: int, chosen: int, fingerprint: str, 
             path.unlink()
 
 
-def _load_checkpoint(ckpt_dir: Path, epoch: int) -> dict[str, Any]:
-    return torch.load(_checkpoint_path(ckpt_dir, epoch), map_location="cpu", weights_only=True)
-
-
-def _resume(ckpt_dir: Path, fingerprint: str, model: PreTrainedModel, optimizer: RowTieredAdamW,
+def _resume(ckpt_dir: Path, key: str, model: PreTrainedModel, optimizer: RowTieredAdamW,
             scheduler: torch.optim.lr_scheduler.LambdaLR) -> dict[str, Any] | None:
     """Restore the latest checkpoint if it was written by this very job, else start afresh."""
     paths = sorted(ckpt_dir.glob("epoch-*.pt"))
     if not paths:
         return None
-    state = torch.load(paths[-1], map_location="cpu", weights_only=True)
-    if state["fingerprint"] != fingerprint:
-        LOG.warning("%s holds a checkpoint of other inputs or settings: discarding it", ckpt_dir)
+    state = load(paths[-1], key)
+    if state is None:
         shutil.rmtree(ckpt_dir)
         return None
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
-    torch.set_rng_state(state["rng"])
-    if state["cuda_rng"]:
-        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    restore_rng_state(state["rng"])
     return state
 
 
@@ -492,16 +474,3 @@ def _write_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, rec
         model.save_pretrained(stage)
         tokenizer.save_pretrained(stage)
         write_json(stage / "losses.json", record)
-
-
-def _set_threads(threads: int | None) -> None:
-    torch.set_num_threads(threads or os.cpu_count() or 1)
-
-
-def _device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def _autocast(device: torch.device) -> AbstractContextManager[Any]:
-    """bf16 autocast on a GPU; full precision on the CPU."""
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
