@@ -39,7 +39,7 @@ def lapt(model_dir: Path, spec: dict[str, Any], device: torch.device, peak: floa
 
     from lapt_worker import compare
     from specmlm.formats.text import read_documents
-    from specmlm.pretrain import load_masked_lm
+    from specmlm.mlm.pretrain import load_masked_lm
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = load_masked_lm(model_dir, 0)

@@ -8,8 +8,8 @@ batch_size, max_seq_length, warmup, steps, threads.
 
 Both sides start from the same weights (one seeded ``BertForMaskedLM``, deep-copied) and step
 through the same sequences in the same order: BERT-style instances of the Maltese text made by
-``specmlm.mlm.create_instances`` (packed to ``max_seq_length``). Ours collates those pre-masked
-instances (``Instances.batch``) and runs ``specmlm.pretrain.masked_lm_loss``, which decodes only
+``specmlm.mlm.instances.create_instances`` (packed to ``max_seq_length``). Ours collates those pre-masked
+instances (``Instances.batch``) and runs ``specmlm.mlm.pretrain.masked_lm_loss``, which decodes only
 the predicted positions; the stock side gets the same sequences unmasked and masks them with
 ``DataCollatorForLanguageModeling`` (run_mlm.py's collator, 15%), then ``BertForMaskedLM(labels=)``,
 which decodes every position. Same optimiser settings on both (``torch.optim.AdamW`` against
@@ -90,7 +90,7 @@ def optimizer_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> 
 
 
 def ours_step(model: Any, optimizer: Any, instances: Any, index: np.ndarray, device: torch.device) -> dict[str, Any]:
-    from specmlm.pretrain import masked_lm_loss
+    from specmlm.mlm.pretrain import masked_lm_loss
 
     clock = Clock(device)
     batch = instances.batch(index).to(device)
@@ -137,8 +137,8 @@ def compare(model: Any, tokenizer: Any, documents: list[list[str]], spec: dict[s
     """Alternate ours and the stock step over the same batches; medians after warm-up."""
     from transformers import DataCollatorForLanguageModeling
 
-    from specmlm.mlm import InstanceSettings, Specials, create_instances, tokenize_documents
-    from specmlm.pretrain import build_optimizer
+    from specmlm.mlm.instances import InstanceSettings, Specials, create_instances, tokenize_documents
+    from specmlm.mlm.pretrain import build_optimizer
 
     settings = InstanceSettings(max_seq_length=spec["max_seq_length"], max_predictions_per_seq=20, dupe_factor=1)
     instances = create_instances(tokenize_documents(tokenizer, documents), Specials.of(tokenizer), settings)

