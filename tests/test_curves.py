@@ -33,7 +33,7 @@ def metrics(tmp_path_factory: pytest.TempPathFactory) -> dict:
     settings = {"threads": 1, "batch_size": 8, "max_epochs": 3, "patience": 3, "freeze_encoder_epochs": 1,
                 "lr_head": 1e-2, "pos_column": "xpos"}
     out = root / "runs" / "pos" / "mt" / "mbert" / "seed0"
-    run_finetune("pos", model, view, out, root / "ckpt", settings, {"task": "pos", "view": "mt", "variant": "mbert", "seed": 0})
+    run_finetune("pos", "transformer", model, view, out, root / "ckpt", settings, {"task": "pos", "view": "mt", "variant": "mbert", "seed": 0})
     return json.loads((out / "metrics.json").read_text(encoding="utf-8")) | {"path": str(out / "metrics.json")}
 
 

@@ -80,7 +80,7 @@ def check_outputs(metrics: dict[str, Any], out: Path, ckpt: Path) -> None:
 
 def test_tagger_beats_most_frequent_tag_per_word(view: Path, bert32: Path, tmp_path: Path) -> None:
     settings = {**FAST, "max_epochs": 7, "lr_encoder": 2e-3, "lr_head": 3e-3, "pos_column": "xpos"}
-    metrics = run_finetune("pos", bert32, view, tmp_path / "out", tmp_path / "ckpt", settings)
+    metrics = run_finetune("pos", "transformer", bert32, view, tmp_path / "out", tmp_path / "ckpt", settings)
     check_outputs(metrics, tmp_path / "out", tmp_path / "ckpt")
     train, dev = read_ud(view / "ud" / "train.conllu"), read_ud(view / "ud" / "dev.conllu")
     counts: dict[str, Counter[str]] = defaultdict(Counter)
@@ -100,7 +100,7 @@ def test_tagger_beats_most_frequent_tag_per_word(view: Path, bert32: Path, tmp_p
 def test_parser_beats_attach_to_previous_word(view: Path, bert64: Path, tmp_path: Path) -> None:
     settings = {**FAST, "max_epochs": 6, "lr_encoder": 3e-3, "lr_head": 3e-3, "bias_correction": True,
                 "max_eval_sentences": 200}
-    metrics = run_finetune("ud", bert64, view, tmp_path / "out", tmp_path / "ckpt", settings)
+    metrics = run_finetune("ud", "transformer", bert64, view, tmp_path / "out", tmp_path / "ckpt", settings)
     check_outputs(metrics, tmp_path / "out", tmp_path / "ckpt")
     dev = read_ud(view / "ud" / "dev.conllu")[:200]
     baseline = sum(head == index for s in dev for index, head in enumerate(s.heads)) / metrics["dev"]["words"]
@@ -123,9 +123,9 @@ def test_killed_run_resumes_to_the_same_numbers(bert32: Path, tmp_path: Path) ->
     small = make_view(tmp_path / "view", train=40, dev=30, test=20)
     settings = {"threads": 1, "batch_size": 8, "max_epochs": 3, "patience": 3, "lr_encoder": 1e-3,
                 "checkpoint_every_s": 0}
-    whole = run_finetune("ud", bert32, small, tmp_path / "whole", tmp_path / "whole-ckpt", settings)
+    whole = run_finetune("ud", "transformer", bert32, small, tmp_path / "whole", tmp_path / "whole-ckpt", settings)
 
-    args = ["ud", str(bert32), str(small), str(tmp_path / "resumed"), str(tmp_path / "ckpt"), settings]
+    args = ["ud", "transformer", str(bert32), str(small), str(tmp_path / "resumed"), str(tmp_path / "ckpt"), settings]
     child = subprocess.Popen([sys.executable, "-c", RUN, json.dumps(args)], env={**os.environ, "HF_HUB_OFFLINE": "1"})
     checkpoint = tmp_path / "ckpt" / "last.pt"
     deadline = time.monotonic() + 60
@@ -153,7 +153,7 @@ def test_checkpoints_wait_for_their_interval(bert32: Path, tmp_path: Path, monke
     for interval, expected in ((3600, []), (0, [1, 2, 3])):
         written.clear()
         settings = {**FAST, "max_epochs": 3, "patience": 3, "checkpoint_every_s": interval}
-        metrics = run_finetune("pos", bert32, small, tmp_path / f"out{interval}", tmp_path / "ckpt", settings)
+        metrics = run_finetune("pos", "transformer", bert32, small, tmp_path / f"out{interval}", tmp_path / "ckpt", settings)
         assert written == expected and metrics["epochs_run"] == 3
 
 
@@ -168,7 +168,7 @@ def test_fasttext_ner_with_transfer_and_a_cut_eval(tmp_path: Path) -> None:
     vectors = train_fasttext(text, tmp_path / "fasttext", {"min_count": 1, "epoch": 1, "seed": 3})
     settings = {"threads": 1, "max_epochs": 2, "train_files": [str(view / "ner" / "train.tsv")] * 2, "max_eval_sentences": 50,
                 "pos_column": None}
-    metrics = run_finetune("ner", vectors, view, tmp_path / "out", tmp_path / "ckpt", settings)
+    metrics = run_finetune("ner", "fasttext", vectors, view, tmp_path / "out", tmp_path / "ckpt", settings)
     assert metrics["encoder"] == "fasttext" and metrics["train_sentences"] == 300
     assert metrics["settings"]["batch_size"] == 128 and metrics["settings"]["bias_correction"] is True
     gold = tmp_path / "out" / "dev.gold.tsv"
@@ -182,8 +182,8 @@ def test_fasttext_ner_with_transfer_and_a_cut_eval(tmp_path: Path) -> None:
 
 
 def test_bad_settings_are_named(view: Path, bert32: Path, tmp_path: Path) -> None:
-    def run(task: str, model: Path, settings: dict[str, Any]) -> None:
-        run_finetune(task, model, view, tmp_path / "o", tmp_path / "c", settings)
+    def run(task: str, model: Path, settings: dict[str, Any], encoder: str = "transformer") -> None:
+        run_finetune(task, encoder, model, view, tmp_path / "o", tmp_path / "c", settings)
 
     with pytest.raises(ConfigError) as error:
         run("pos", bert32, {"learning_rate": 1e-3})
@@ -206,5 +206,10 @@ def test_bad_settings_are_named(view: Path, bert32: Path, tmp_path: Path) -> Non
     with pytest.raises(ConfigError) as error:
         run("srl", bert32, {})
     assert error.value.key == "task"
-    with pytest.raises(InputError, match="fasttext.json, config.json"):
+    with pytest.raises(ConfigError) as error:
+        run("pos", bert32, {}, encoder="bilstm")
+    assert error.value.key == "encoder"
+    with pytest.raises(InputError, match="not a transformer model directory: config.json is not in it"):
         run("pos", tmp_path, {})
+    with pytest.raises(InputError, match="not a fasttext model directory: fasttext.json is not in it"):
+        run("pos", bert32, {}, encoder="fasttext")

@@ -46,7 +46,7 @@ from specmlm.errors import ConfigError
 from specmlm.formats.conllu import POS_COLUMNS
 from specmlm.stages import RUN_ONLY
 from specmlm.tasks.optimizer import AdamW, clip_grad_norm, parameter_groups
-from specmlm.tasks.registry import TASKS, Split, Task, encoder_kind
+from specmlm.tasks.registry import ENCODERS, TASKS, Split, Task
 
 log = logging.getLogger(__name__)
 
@@ -385,6 +385,7 @@ def read_splits(task: Task, data_dir: Path, settings: dict[str, Any]) -> tuple[S
 
 def run_finetune(
     task: str,
+    encoder_name: str,
     model_dir: str | Path,
     data_dir: str | Path,
     out_dir: str | Path,
@@ -394,8 +395,9 @@ def run_finetune(
 ) -> dict[str, Any]:
     """Train, early-stop on dev, evaluate the best epoch on dev and test, write ``out_dir``.
 
-    ``task`` is ``pos``, ``ud`` or ``ner``; ``model_dir`` a transformers model directory or a
-    fastText one (``fasttext.json``); ``data_dir`` a prepared view; ``identity`` the run's identity
+    ``task`` is ``pos``, ``ud`` or ``ner``; ``encoder_name`` the encoder that reads ``model_dir``
+    (the variant kind's: ``transformer`` for a transformers model directory, ``fasttext`` for a
+    fastText one); ``data_dir`` a prepared view; ``identity`` the run's identity
     in its study (``identity.run_identity``), recorded in ``metrics.json`` for the tables (None
     for a run outside a study: a test, the bench). Returns what ``metrics.json`` holds.
     """
@@ -403,9 +405,12 @@ def run_finetune(
         raise ConfigError("task", f"expected one of {sorted(TASKS)}, found {task!r}")
     if identity is not None and identity.get("task") != task:
         raise ConfigError("task", f"the run identity {dict(identity)} is not a {task} run")
+    if encoder_name not in ENCODERS:
+        raise ConfigError("encoder", f"expected one of {sorted(ENCODERS)}, found {encoder_name!r}")
     spec = TASKS[task]
     model_dir, data_dir, out_dir, ckpt_dir = Path(model_dir), Path(data_dir), Path(out_dir), Path(ckpt_dir)
-    kind = encoder_kind(model_dir)
+    kind = ENCODERS[encoder_name]
+    kind.check(model_dir)
     settings = resolve_settings(settings, kind.defaults(model_dir))
     seeds = dict(settings["seed_set"])
     torch.set_num_threads(settings["threads"] or len(os.sched_getaffinity(0)))

@@ -1,8 +1,9 @@
-"""The three task types and the two encoder kinds, as data the trainer looks up by name.
+"""The three task types and the two encoders, as data the trainer looks up by name.
 
 A task knows its files (folder and extension in a view), how to read gold, which head it
 needs, how to turn predictions back into its own file format, and how to score that file.
-An encoder kind is chosen by what the model directory contains, never by its name.
+An encoder is named by the variant's kind (``specmlm.representations.KINDS``), never guessed
+from what its model directory holds.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from specmlm.metrics.pos_accuracy import pos_accuracy, pos_accuracy_files
 from specmlm.metrics.span_f1 import span_f1, span_f1_files
 from specmlm.tasks.biaffine import BiaffineParser
 from specmlm.tasks.crf import CrfTagger
-from specmlm.tasks.fasttext_encoder import MARKER as FASTTEXT_MARKER
+from specmlm.tasks.fasttext_encoder import MARKER as FASTTEXT_FILE
 from specmlm.tasks.fasttext_encoder import FastTextEncoder
 from specmlm.tasks.head import Head
 from specmlm.tasks.tagger import LinearTagger
@@ -263,29 +264,25 @@ def transformer_defaults(model_dir: Path) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class EncoderKind:
-    """An encoder recognised by a file in its model directory, and the setting defaults it brings.
+class Encoder:
+    """A fine-tuning encoder, the file its model directory must hold, and the setting defaults it brings.
 
     ``defaults`` sit between the trainer's defaults and the run's own settings: a value given
     explicitly for the run still wins.
     """
 
     name: str
-    marker: str
+    needs: str
     build: Callable[[Path, str, list[list[str]], dict[str, Any]], nn.Module]
     defaults: Callable[[Path], dict[str, Any]]
 
+    def check(self, model_dir: Path) -> None:
+        """Refuse a model directory this encoder cannot read, naming it (not a loader's traceback)."""
+        if not (model_dir / self.needs).is_file():
+            raise InputError(model_dir, None, f"not a {self.name} model directory: {self.needs} is not in it")
 
-ENCODER_KINDS = (
-    EncoderKind("fasttext", FASTTEXT_MARKER, fasttext_encoder, lambda _: FASTTEXT_FINETUNE_DEFAULTS),
-    EncoderKind("transformer", "config.json", transformer_encoder, transformer_defaults),
-)
 
-
-def encoder_kind(model_dir: Path) -> EncoderKind:
-    """The first kind whose marker file is in ``model_dir``."""
-    for kind in ENCODER_KINDS:
-        if (model_dir / kind.marker).is_file():
-            return kind
-    markers = ", ".join(kind.marker for kind in ENCODER_KINDS)
-    raise InputError(model_dir, None, f"not a model directory: expected one of {markers} in it")
+ENCODERS: dict[str, Encoder] = {
+    "fasttext": Encoder("fasttext", FASTTEXT_FILE, fasttext_encoder, lambda _: FASTTEXT_FINETUNE_DEFAULTS),
+    "transformer": Encoder("transformer", "config.json", transformer_encoder, transformer_defaults),
+}
