@@ -107,7 +107,7 @@ def ours(spec: dict[str, Any]) -> dict[str, Any]:
     from specmlm.tasks.crf import CrfTagger
     from specmlm.tasks.encoder import TransformerEncoder
     from specmlm.tasks.optimizer import AdamW
-    from specmlm.tasks.registry import TagTask
+    from specmlm.tasks.task import TagTask
     from specmlm.tasks.tagger import LinearTagger
 
     phases = Phases()
@@ -202,7 +202,8 @@ def baseline(spec: dict[str, Any]) -> dict[str, Any]:
     train_words, train_tags = read_view(task, view, "train")
     dev_words, dev_tags = read_view(task, view, "dev")
     if task == "ner":
-        from specmlm.tasks.registry import TASKS, Split
+        from specmlm.tasks.registry import TASKS
+        from specmlm.tasks.task import Split
 
         labels = TASKS["ner"].labels([Split(view, train_words, train_tags, [])])
     else:

@@ -23,12 +23,12 @@ import torch
 
 from specmlm import finetune
 from specmlm.errors import ConfigError, InputError
+from specmlm.fasttext import train_fasttext
 from specmlm.finetune import run_finetune
 from specmlm.formats.conllu import read_ud
 from specmlm.formats.ner import read_ner, read_prepared_ner, write_ner
 from specmlm.metrics import attachment_files, pos_accuracy_files
 from specmlm.metrics.attachment import training_attachment_scores
-from specmlm.tasks.fasttext_encoder import train_fasttext
 from tests.conftest import DEMO_DATA
 from tests.models import tiny_bert
 

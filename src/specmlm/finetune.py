@@ -46,7 +46,8 @@ from specmlm.errors import ConfigError
 from specmlm.formats.conllu import POS_COLUMNS
 from specmlm.stages import RUN_ONLY
 from specmlm.tasks.optimizer import AdamW, clip_grad_norm, parameter_groups
-from specmlm.tasks.registry import ENCODERS, TASKS, Split, Task
+from specmlm.tasks.registry import ENCODERS, TASKS
+from specmlm.tasks.task import Split, Task
 
 log = logging.getLogger(__name__)
 

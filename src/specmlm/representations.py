@@ -61,7 +61,7 @@ def _scratch(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: s
 
 
 def _fasttext(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
-    from specmlm.tasks.fasttext_encoder import train_fasttext
+    from specmlm.fasttext import train_fasttext
 
     # One thread: fastText's vectors are reproducible only single-threaded.
     options = {FASTTEXT_OPTION_NAMES.get(key, key): value for key, value in settings.items() if key != "threads"}
