@@ -103,7 +103,7 @@ def counts(model: str, words: list[list[str]]) -> dict[str, int]:
 
 def ours(spec: dict[str, Any]) -> dict[str, Any]:
     import specmlm.finetune as finetune_module
-    from specmlm.finetune import TrainingLoop, run_finetune
+    from specmlm.finetune import TrainingLoop, prepared_files, run_finetune
     from specmlm.tasks.crf import CrfTagger
     from specmlm.tasks.encoder import TransformerEncoder
     from specmlm.tasks.optimizer import AdamW
@@ -140,7 +140,8 @@ def ours(spec: dict[str, Any]) -> dict[str, Any]:
                 "threads": spec["threads"]}
     warm = {**settings, "max_train_sentences": spec["warmup_batches"] * spec["batch_size"],
             "max_eval_sentences": spec["batch_size"]}
-    run_finetune(spec["task"], "transformer", spec["model"], spec["view"], work / "warm", work / "warm-ckpt", warm)
+    files = prepared_files(spec["view"], spec["task"])
+    run_finetune(spec["task"], "transformer", spec["model"], files, work / "warm", work / "warm-ckpt", warm)
     train_words, _ = read_view(spec["task"], Path(spec["view"]), "train")
     dev_words, _ = read_view(spec["task"], Path(spec["view"]), "dev")
     train, dev = counts(spec["model"], train_words), counts(spec["model"], dev_words)
@@ -148,7 +149,7 @@ def ours(spec: dict[str, Any]) -> dict[str, Any]:
     for repeat in range(spec["repeats"]):
         outside.seconds.clear()
         start = time.perf_counter()
-        metrics = run_finetune(spec["task"], "transformer", spec["model"], spec["view"], work / f"run{repeat}",
+        metrics = run_finetune(spec["task"], "transformer", spec["model"], files, work / f"run{repeat}",
                                work / f"run{repeat}-ckpt", settings)
         total = time.perf_counter() - start
         throughput = metrics["throughput"]

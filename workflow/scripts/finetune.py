@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from specmlm.finetune import run_finetune
+from specmlm.finetune import ViewFiles, run_finetune
 from specmlm.identity import run_identity
 from specmlm.logs import exit_now, stage_log
 from specmlm.representations import kind_of
@@ -17,9 +17,9 @@ with stage_log(snakemake.log[0], snakemake.output) as log:
         settings["checkpoint_every_s"] = snakemake.config["finetune"]["checkpoint_every_s"]
     if "train" in snakemake.input.keys():  # a transfer run trains and picks its epoch on its source's files
         settings |= {"train_files": [str(snakemake.input.train)], "dev_file": str(snakemake.input.dev)}
-    data_dir = Path(snakemake.input.data[0]).parents[1]
+    files = ViewFiles(*(Path(f) for f in snakemake.input.data))  # the evaluated view's train, dev and test
     encoder = kind_of(snakemake.config, snakemake.wildcards.variant).encoder
-    metrics = run_finetune(task, encoder, snakemake.input.model, data_dir, Path(snakemake.output[0]).parent, snakemake.params.checkpoints, settings,
-                           run_identity(task, dict(snakemake.wildcards.items())))
+    metrics = run_finetune(task, encoder, snakemake.input.model, files, Path(snakemake.output[0]).parent, snakemake.params.checkpoints,
+                           settings, run_identity(task, dict(snakemake.wildcards.items())))
     log.info("test: %s", metrics.get("test"))
 exit_now()
