@@ -100,6 +100,7 @@ class Kind:
     tokenizer: str | None  # whose tokenizer it uses: the base model's ("base") or its own ("vocab"); None: words
     encoder: str  # the fine-tuning encoder that reads model_dir (specmlm.tasks: transformer or fasttext)
     gpu: int  # GPUs its pretraining and fine-tuning jobs ask for
+    builds_on: str | None = None  # the kind its gain is reported over (same base model; PAPER §10.5)
     vocab: VocabBuilder | None = None
     model: ModelBuilder | None = None
 
@@ -121,12 +122,12 @@ KINDS: dict[str, Kind] = {
                        encoder="transformer", gpu=1),
     "lapt": Kind(needs_base=True, needs_vocab_section=False, pretrain="lapt", section_key="lapt", vocab_inputs={},
                  vocab_keys=None, model_inputs={**TRAIN_VALID, "base": BASE}, model_keys=(), model_dir=OWN_MODEL,
-                 tokenizer="base", encoder="transformer", gpu=1, model=_lapt),
+                 tokenizer="base", encoder="transformer", gpu=1, builds_on="pretrained", model=_lapt),
     # the VA vocabulary directory holds the augmented model too
     "va": Kind(needs_base=True, needs_vocab_section=True, pretrain="lapt", section_key="lapt",
                vocab_inputs={"text": TEXT.replace("{split}", "train"), "base": BASE}, vocab_keys=None,
                model_inputs={**TRAIN_VALID, "vocab": OWN_VOCAB}, model_keys=("init",), model_dir=OWN_MODEL,
-               tokenizer="vocab", encoder="transformer", gpu=1, vocab=_va_vocab, model=_va),
+               tokenizer="vocab", encoder="transformer", gpu=1, builds_on="lapt", vocab=_va_vocab, model=_va),
     "scratch": Kind(needs_base=False, needs_vocab_section=False, pretrain="scratch", section_key=None,
                     vocab_inputs={"text": TEXT.replace("{split}", "train")}, vocab_keys=("vocab_size", "min_frequency"),
                     model_inputs={**TRAIN_VALID, "vocab": OWN_VOCAB}, model_keys=(), model_dir=OWN_MODEL,
