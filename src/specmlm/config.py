@@ -121,9 +121,9 @@ def _check_references(config: dict[str, Any]) -> None:
             if key in RUN_ONLY["finetune"]:
                 raise ConfigError(f"variants.{name}.finetune.{key}",
                                   "a run-only setting; set it in the shared 'finetune' section, which the script reads")
-        if kind.section_key and pretrain_section(variant) not in config["pretrain"]:
-            raise ConfigError(f"variants.{name}.{kind.section_key}",
-                              f"pretrain section {pretrain_section(variant)!r} is not defined under 'pretrain'")
+        section = kind.pretrain_section(variant)
+        if kind.section_key and section not in config["pretrain"]:
+            raise ConfigError(f"variants.{name}.{kind.section_key}", f"pretrain section {section!r} is not defined under 'pretrain'")
     _check_transfer(config)
     views: set[str] = set()
     for lang, entry in config["languages"].items():
@@ -136,12 +136,6 @@ def _check_references(config: dict[str, Any]) -> None:
             if view in views:
                 raise ConfigError(f"languages.{lang}.translit.{view}", "view name is used twice")
             views.add(view)
-
-
-def pretrain_section(variant: dict[str, Any]) -> str | None:
-    """The pretrain section a variant trains under: its kind's, or the one its section key names."""
-    kind = KINDS[variant["kind"]]
-    return variant.get(kind.section_key, kind.pretrain) if kind.section_key else kind.pretrain
 
 
 def _check_split(config: dict[str, Any]) -> None:
@@ -389,7 +383,7 @@ class Study:
         if kind.needs_vocab_section:
             own = self.config["vocab"][spec["vocab"]]
         else:
-            section = self.config["pretrain"][pretrain_section(spec)]
+            section = self.config["pretrain"][kind.pretrain_section(spec)]
             own = {key: section[key] for key in kind.vocab_keys or ()}
         return {"kind": spec["kind"], **own}
 
@@ -397,7 +391,7 @@ class Study:
         """A pretraining job's settings: its pretrain section, and what it needs of its vocab section."""
         spec, kind = self.variant(variant), self.kind(variant)
         extra = {key: self.config["vocab"][spec["vocab"]][key] for key in kind.model_keys}
-        return {"kind": spec["kind"], **self.config["pretrain"][pretrain_section(spec)], **extra}
+        return {"kind": spec["kind"], **self.config["pretrain"][kind.pretrain_section(spec)], **extra}
 
     def tokenizer(self, view: str, variant: str) -> tuple[str, str] | None:
         """(source, name) of the tokenizer a variant uses on a view: its base model's, its own, or none."""

@@ -104,6 +104,10 @@ class Kind:
     vocab: VocabBuilder | None = None
     model: ModelBuilder | None = None
 
+    def pretrain_section(self, variant: Mapping[str, Any]) -> str | None:
+        """The pretrain section a variant of this kind trains under: its own choice, or the kind's."""
+        return variant.get(self.section_key, self.pretrain) if self.section_key else self.pretrain
+
     @property
     def needs_text(self) -> bool:
         return self.model is not None
