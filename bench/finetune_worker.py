@@ -103,11 +103,11 @@ def counts(model: str, words: list[list[str]]) -> dict[str, int]:
 
 def ours(spec: dict[str, Any]) -> dict[str, Any]:
     import specmlm.finetune as finetune_module
-    from specmlm.finetune import TrainingLoop, run_finetune
+    from specmlm.finetune import TrainingLoop, prepared_files, run_finetune
     from specmlm.tasks.crf import CrfTagger
     from specmlm.tasks.encoder import TransformerEncoder
     from specmlm.tasks.optimizer import AdamW
-    from specmlm.tasks.registry import TagTask
+    from specmlm.tasks.task import TagTask
     from specmlm.tasks.tagger import LinearTagger
 
     phases = Phases()
@@ -140,7 +140,8 @@ def ours(spec: dict[str, Any]) -> dict[str, Any]:
                 "threads": spec["threads"]}
     warm = {**settings, "max_train_sentences": spec["warmup_batches"] * spec["batch_size"],
             "max_eval_sentences": spec["batch_size"]}
-    run_finetune(spec["task"], spec["model"], spec["view"], work / "warm", work / "warm-ckpt", warm)
+    files = prepared_files(spec["view"], spec["task"])
+    run_finetune(spec["task"], "transformer", spec["model"], files, work / "warm", work / "warm-ckpt", warm)
     train_words, _ = read_view(spec["task"], Path(spec["view"]), "train")
     dev_words, _ = read_view(spec["task"], Path(spec["view"]), "dev")
     train, dev = counts(spec["model"], train_words), counts(spec["model"], dev_words)
@@ -148,7 +149,7 @@ def ours(spec: dict[str, Any]) -> dict[str, Any]:
     for repeat in range(spec["repeats"]):
         outside.seconds.clear()
         start = time.perf_counter()
-        metrics = run_finetune(spec["task"], spec["model"], spec["view"], work / f"run{repeat}",
+        metrics = run_finetune(spec["task"], "transformer", spec["model"], files, work / f"run{repeat}",
                                work / f"run{repeat}-ckpt", settings)
         total = time.perf_counter() - start
         throughput = metrics["throughput"]
@@ -202,7 +203,8 @@ def baseline(spec: dict[str, Any]) -> dict[str, Any]:
     train_words, train_tags = read_view(task, view, "train")
     dev_words, dev_tags = read_view(task, view, "dev")
     if task == "ner":
-        from specmlm.tasks.registry import TASKS, Split
+        from specmlm.tasks.registry import TASKS
+        from specmlm.tasks.task import Split
 
         labels = TASKS["ner"].labels([Split(view, train_words, train_tags, [])])
     else:

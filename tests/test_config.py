@@ -11,6 +11,7 @@ import yaml
 
 from specmlm.config import Study, canonical, check_unique_keys, load, validate
 from specmlm.errors import ConfigError
+from specmlm.representations import KINDS
 from tests.workflow_utils import snakemake
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,6 +51,37 @@ def test_finetune_settings_merge_shared_task_and_variant(paper: dict) -> None:
     assert study.finetune_settings("pos", "mbert")["max_epochs"] == 200  # the shared section
     assert study.finetune_settings("ud", "fasttext")["patience"] == 7  # the variant's own wins
     assert study.finetune_settings("ud", "fasttext")["weight_decay"] == 0.0
+
+
+def test_each_kind_is_one_entry_the_rules_read(paper: dict) -> None:
+    """What every job of a variant reads follows from its kind's entry in representations.KINDS."""
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text(encoding="utf-8"))
+    assert sorted(schema["properties"]["variants"]["additionalProperties"]["properties"]["kind"]["enum"]) == sorted(KINDS)
+    config = copy.deepcopy(paper)
+    config["pretrain"]["short"] = {**config["pretrain"]["lapt"], "epochs": 2}
+    config["variants"]["xlmr_va"]["lapt"] = "short"
+    validate(config)
+    study = Study(config)
+    text = {"train": "results/data/mt/text/train.txt", "valid": "results/data/mt/text/valid.txt"}
+    assert study.vocab_inputs("mt", "xlmr_va") == {"text": "results/data/mt/text/train.txt", "base": "results/base/xlmr"}
+    assert study.vocab_inputs("mt", "roberta") == {"text": "results/data/mt/text/train.txt"}
+    assert study.model_inputs("mt", "lapt") == {**text, "base": "results/base/mbert"}
+    assert study.model_inputs("mt", "xlmr_va") == {**text, "vocab": "results/vocab/mt/xlmr_va"}
+    assert study.model_inputs("mt", "fasttext") == text
+    assert study.vocab_settings("xlmr_va") == {"kind": "va", "vocab_size": 5000, "min_frequency": 5, "limit_alphabet": 1000,
+                                               "new_pieces": 99, "method": "append", "init": "mean"}
+    assert study.vocab_settings("roberta") == {"kind": "scratch", "vocab_size": 52000, "min_frequency": 2}
+    assert study.pretrain_settings("xlmr_va") == {"kind": "va", **config["pretrain"]["short"], "init": "mean"}
+    assert study.pretrain_settings("va")["epochs"] == 20 and study.pretrain_settings("fasttext")["min_count"] == 5
+    assert [study.tokenizer("mt", v) for v in ("mbert", "lapt", "va", "roberta", "fasttext")] == [
+        ("base", "mbert"), ("base", "mbert"), ("vocab", "va"), ("vocab", "roberta"), None]
+    assert [(study.kind(v).encoder, study.kind(v).gpu) for v in ("mbert", "roberta", "fasttext")] == [
+        ("transformer", 1), ("transformer", 1), ("fasttext", 0)]
+    assert [v for v in config["variants"] if study.kind(v).masked_lm] == ["roberta", "lapt", "va", "xlmr_lapt", "xlmr_va"]
+    config["variants"]["xlmr_va"]["lapt"] = "long"
+    with pytest.raises(ConfigError, match="pretrain section 'long' is not defined") as error:
+        validate(config)
+    assert error.value.key == "variants.xlmr_va.lapt"
 
 
 def test_demo_config_is_valid(demo: dict) -> None:

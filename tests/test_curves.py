@@ -9,7 +9,7 @@ import pytest
 
 from specmlm.curves import COLUMNS, read_histories
 from specmlm.errors import InputError
-from specmlm.finetune import run_finetune
+from specmlm.finetune import prepared_files, run_finetune
 from tests.models import tiny_bert
 
 DEMO = Path(__file__).resolve().parents[1] / "demo" / "data"
@@ -33,7 +33,7 @@ def metrics(tmp_path_factory: pytest.TempPathFactory) -> dict:
     settings = {"threads": 1, "batch_size": 8, "max_epochs": 3, "patience": 3, "freeze_encoder_epochs": 1,
                 "lr_head": 1e-2, "pos_column": "xpos"}
     out = root / "runs" / "pos" / "mt" / "mbert" / "seed0"
-    run_finetune("pos", model, view, out, root / "ckpt", settings, {"task": "pos", "view": "mt", "variant": "mbert", "seed": 0})
+    run_finetune("pos", "transformer", model, prepared_files(view, "pos"), out, root / "ckpt", settings, {"task": "pos", "view": "mt", "variant": "mbert", "seed": 0})
     return json.loads((out / "metrics.json").read_text(encoding="utf-8")) | {"path": str(out / "metrics.json")}
 
 

@@ -23,12 +23,13 @@ import torch
 
 from specmlm import finetune
 from specmlm.errors import ConfigError, InputError
-from specmlm.finetune import run_finetune
+from specmlm.fasttext import train_fasttext
+from specmlm.finetune import ViewFiles, prepared_files, read_splits, run_finetune
 from specmlm.formats.conllu import read_ud
 from specmlm.formats.ner import read_ner, read_prepared_ner, write_ner
 from specmlm.metrics import attachment_files, pos_accuracy_files
 from specmlm.metrics.attachment import training_attachment_scores
-from specmlm.tasks.fasttext_encoder import train_fasttext
+from specmlm.tasks.registry import TASKS
 from tests.conftest import DEMO_DATA
 from tests.models import tiny_bert
 
@@ -80,7 +81,7 @@ def check_outputs(metrics: dict[str, Any], out: Path, ckpt: Path) -> None:
 
 def test_tagger_beats_most_frequent_tag_per_word(view: Path, bert32: Path, tmp_path: Path) -> None:
     settings = {**FAST, "max_epochs": 7, "lr_encoder": 2e-3, "lr_head": 3e-3, "pos_column": "xpos"}
-    metrics = run_finetune("pos", bert32, view, tmp_path / "out", tmp_path / "ckpt", settings)
+    metrics = run_finetune("pos", "transformer", bert32, prepared_files(view, "pos"), tmp_path / "out", tmp_path / "ckpt", settings)
     check_outputs(metrics, tmp_path / "out", tmp_path / "ckpt")
     train, dev = read_ud(view / "ud" / "train.conllu"), read_ud(view / "ud" / "dev.conllu")
     counts: dict[str, Counter[str]] = defaultdict(Counter)
@@ -100,7 +101,7 @@ def test_tagger_beats_most_frequent_tag_per_word(view: Path, bert32: Path, tmp_p
 def test_parser_beats_attach_to_previous_word(view: Path, bert64: Path, tmp_path: Path) -> None:
     settings = {**FAST, "max_epochs": 6, "lr_encoder": 3e-3, "lr_head": 3e-3, "bias_correction": True,
                 "max_eval_sentences": 200}
-    metrics = run_finetune("ud", bert64, view, tmp_path / "out", tmp_path / "ckpt", settings)
+    metrics = run_finetune("ud", "transformer", bert64, prepared_files(view, "ud"), tmp_path / "out", tmp_path / "ckpt", settings)
     check_outputs(metrics, tmp_path / "out", tmp_path / "ckpt")
     dev = read_ud(view / "ud" / "dev.conllu")[:200]
     baseline = sum(head == index for s in dev for index, head in enumerate(s.heads)) / metrics["dev"]["words"]
@@ -114,8 +115,9 @@ def test_parser_beats_attach_to_previous_word(view: Path, bert64: Path, tmp_path
 
 RUN = """
 import json, sys
-from specmlm.finetune import run_finetune
-run_finetune(*json.loads(sys.argv[1]))
+from specmlm.finetune import prepared_files, run_finetune
+task, encoder, model, view, *rest = json.loads(sys.argv[1])
+run_finetune(task, encoder, model, prepared_files(view, task), *rest)
 """
 
 
@@ -123,9 +125,9 @@ def test_killed_run_resumes_to_the_same_numbers(bert32: Path, tmp_path: Path) ->
     small = make_view(tmp_path / "view", train=40, dev=30, test=20)
     settings = {"threads": 1, "batch_size": 8, "max_epochs": 3, "patience": 3, "lr_encoder": 1e-3,
                 "checkpoint_every_s": 0}
-    whole = run_finetune("ud", bert32, small, tmp_path / "whole", tmp_path / "whole-ckpt", settings)
+    whole = run_finetune("ud", "transformer", bert32, prepared_files(small, "ud"), tmp_path / "whole", tmp_path / "whole-ckpt", settings)
 
-    args = ["ud", str(bert32), str(small), str(tmp_path / "resumed"), str(tmp_path / "ckpt"), settings]
+    args = ["ud", "transformer", str(bert32), str(small), str(tmp_path / "resumed"), str(tmp_path / "ckpt"), settings]
     child = subprocess.Popen([sys.executable, "-c", RUN, json.dumps(args)], env={**os.environ, "HF_HUB_OFFLINE": "1"})
     checkpoint = tmp_path / "ckpt" / "last.pt"
     deadline = time.monotonic() + 60
@@ -136,7 +138,7 @@ def test_killed_run_resumes_to_the_same_numbers(bert32: Path, tmp_path: Path) ->
     assert checkpoint.exists() and not (tmp_path / "resumed" / "metrics.json").exists()
     assert torch.load(checkpoint, weights_only=False)["progress"]["epoch"] < 3
 
-    resumed = run_finetune(*args)
+    resumed = run_finetune(*args[:3], prepared_files(small, "ud"), *args[4:])
     assert whole["epochs_run"] == 3 and whole["history"][0]["epoch"] == 1
     resumed.pop("throughput"), whole.pop("throughput")
     assert resumed == whole
@@ -153,7 +155,7 @@ def test_checkpoints_wait_for_their_interval(bert32: Path, tmp_path: Path, monke
     for interval, expected in ((3600, []), (0, [1, 2, 3])):
         written.clear()
         settings = {**FAST, "max_epochs": 3, "patience": 3, "checkpoint_every_s": interval}
-        metrics = run_finetune("pos", bert32, small, tmp_path / f"out{interval}", tmp_path / "ckpt", settings)
+        metrics = run_finetune("pos", "transformer", bert32, prepared_files(small, "pos"), tmp_path / f"out{interval}", tmp_path / "ckpt", settings)
         assert written == expected and metrics["epochs_run"] == 3
 
 
@@ -168,7 +170,7 @@ def test_fasttext_ner_with_transfer_and_a_cut_eval(tmp_path: Path) -> None:
     vectors = train_fasttext(text, tmp_path / "fasttext", {"min_count": 1, "epoch": 1, "seed": 3})
     settings = {"threads": 1, "max_epochs": 2, "train_files": [str(view / "ner" / "train.tsv")] * 2, "max_eval_sentences": 50,
                 "pos_column": None}
-    metrics = run_finetune("ner", vectors, view, tmp_path / "out", tmp_path / "ckpt", settings)
+    metrics = run_finetune("ner", "fasttext", vectors, prepared_files(view, "ner"), tmp_path / "out", tmp_path / "ckpt", settings)
     assert metrics["encoder"] == "fasttext" and metrics["train_sentences"] == 300
     assert metrics["settings"]["batch_size"] == 128 and metrics["settings"]["bias_correction"] is True
     gold = tmp_path / "out" / "dev.gold.tsv"
@@ -181,9 +183,25 @@ def test_fasttext_ner_with_transfer_and_a_cut_eval(tmp_path: Path) -> None:
             previous = tag
 
 
+def test_a_run_reads_the_files_it_is_given(tmp_path: Path) -> None:
+    """The evaluated view's files are named by the caller (the rule's inputs), never rebuilt from a folder."""
+    given = {}
+    for split, count in (("train", 5), ("dev", 3), ("test", 2)):
+        given[split] = tmp_path / f"{split}-anywhere.conllu"
+        given[split].write_text(first_sentences(MALTESE / f"mt_mudt-ud-{split}.conllu", count), encoding="utf-8")
+    files = ViewFiles(given["train"], given["dev"], given["test"])
+    settings = {"pos_column": "xpos", "train_files": None, "dev_file": None, "shots": 0, "max_train_sentences": None,
+                "max_eval_sentences": None}
+    train, dev, test = read_splits(TASKS["pos"], files, settings)
+    assert [(s.path, len(s.words)) for s in (train, dev, test)] == [(given["train"], 5), (given["dev"], 3), (given["test"], 2)]
+    transfer = {**settings, "train_files": [str(given["dev"])], "dev_file": str(given["test"]), "shots": 4}
+    train, dev, test = read_splits(TASKS["pos"], files, transfer)  # the source's 3, then the view's first 4
+    assert [(s.path, len(s.words)) for s in (train, dev, test)] == [(given["dev"], 7), (given["test"], 2), (given["test"], 2)]
+
+
 def test_bad_settings_are_named(view: Path, bert32: Path, tmp_path: Path) -> None:
-    def run(task: str, model: Path, settings: dict[str, Any]) -> None:
-        run_finetune(task, model, view, tmp_path / "o", tmp_path / "c", settings)
+    def run(task: str, model: Path, settings: dict[str, Any], encoder: str = "transformer") -> None:
+        run_finetune(task, encoder, model, prepared_files(view, "pos"), tmp_path / "o", tmp_path / "c", settings)
 
     with pytest.raises(ConfigError) as error:
         run("pos", bert32, {"learning_rate": 1e-3})
@@ -206,5 +224,10 @@ def test_bad_settings_are_named(view: Path, bert32: Path, tmp_path: Path) -> Non
     with pytest.raises(ConfigError) as error:
         run("srl", bert32, {})
     assert error.value.key == "task"
-    with pytest.raises(InputError, match="fasttext.json, config.json"):
+    with pytest.raises(ConfigError) as error:
+        run("pos", bert32, {}, encoder="bilstm")
+    assert error.value.key == "encoder"
+    with pytest.raises(InputError, match="not a transformer model directory: config.json is not in it"):
         run("pos", tmp_path, {})
+    with pytest.raises(InputError, match="not a fasttext model directory: fasttext.json is not in it"):
+        run("pos", bert32, {}, encoder="fasttext")

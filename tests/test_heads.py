@@ -26,7 +26,7 @@ from specmlm.tasks.encoder import ScalarMix, TransformerEncoder
 from specmlm.errors import ConfigError
 from specmlm.tasks.fasttext_encoder import UNK, AugmentedLstm, FastTextEncoder, StackedBidirectionalLstm
 from specmlm.tasks.optimizer import AdamW, clip_grad_norm, parameter_groups
-from specmlm.tasks.registry import encoder_kind
+from specmlm.tasks.registry import ENCODERS
 from specmlm.tasks.tagger import LinearTagger
 from tests.conftest import DEMO_DATA
 from tests.models import tiny_bert
@@ -339,8 +339,7 @@ def test_byte_level_bpe_roberta_gets_prefix_spaces_and_long_inputs(tmp_path: Pat
     RobertaModel(config).save_pretrained(tmp_path)
     encoder = TransformerEncoder(tmp_path, 0.1, True).eval()
     assert encoder.window == 10  # 14 positions less RoBERTa's offset of 2, less <s> and </s>
-    kind = encoder_kind(tmp_path)
-    assert (kind.name, kind.defaults(tmp_path)) == ("transformer", {"bias_correction": True})
+    assert ENCODERS["transformer"].defaults(tmp_path) == {"bias_correction": True}
     (item,) = encoder.prepare([LONG])
     starts = [item.ids[item.word_of_piece.index(w)] for w in range(len(LONG)) if w != LONG.index("\u200b")]
     assert all(encoder.tokenizer.convert_ids_to_tokens(i).startswith("Ġ") for i in starts)
@@ -365,7 +364,7 @@ def test_sentencepiece_tokenizer_marks_every_word(tmp_path: Path, maltese_lines:
 
 
 def test_parameter_groups_follow_the_paper(bert_dir: Path) -> None:
-    assert encoder_kind(bert_dir).defaults(bert_dir) == {}
+    assert ENCODERS["transformer"].defaults(bert_dir) == {}
     encoder = TransformerEncoder(bert_dir, 0.1, True)
     model = TaskModel(encoder, BiaffineParser(encoder.output_dim, 5))
     settings = {"lr_encoder": 5e-5, "lr_head": 1e-3, "weight_decay": 0.01}

@@ -21,12 +21,12 @@ import yaml
 from specmlm import tracked
 from specmlm.errors import ConfigError
 from specmlm.identity import setting_name
+from specmlm.representations import KINDS, Kind
 from specmlm.settings import FinetuneSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 TASK_DATA = {"pos": "ud", "ud": "ud", "ner": "ner"}
-KINDS_NEEDING_TEXT = {"fasttext", "scratch", "lapt", "va"}
 
 
 def _dotted(path: Any) -> str:
@@ -107,13 +107,13 @@ def _check_references(config: dict[str, Any]) -> None:
         if lang not in config["languages"]:
             raise ConfigError(f"study.languages.{i}", f"language {lang!r} is not defined under 'languages'")
     for name, variant in config["variants"].items():
-        kind = variant["kind"]
-        if kind in {"pretrained", "lapt", "va"}:
+        kind = KINDS[variant["kind"]]
+        if kind.needs_base:
             if "base" not in variant:
-                raise ConfigError(f"variants.{name}.base", f"a {kind!r} variant needs a base model")
+                raise ConfigError(f"variants.{name}.base", f"a {variant['kind']!r} variant needs a base model")
             if variant["base"] not in config["base_models"]:
                 raise ConfigError(f"variants.{name}.base", f"base model {variant['base']!r} is not defined under 'base_models'")
-        if kind == "va":
+        if kind.needs_vocab_section:
             vocab = variant.get("vocab")
             if vocab not in config.get("vocab", {}):
                 raise ConfigError(f"variants.{name}.vocab", f"vocabulary settings {vocab!r} are not defined under 'vocab'")
@@ -121,9 +121,9 @@ def _check_references(config: dict[str, Any]) -> None:
             if key in FinetuneSettings.run_only():
                 raise ConfigError(f"variants.{name}.finetune.{key}",
                                   "a run-only setting; set it in the shared 'finetune' section, which the script reads")
-        section = variant.get("lapt", "lapt")
-        if kind in {"lapt", "va"} and section not in config["pretrain"]:
-            raise ConfigError(f"variants.{name}.lapt", f"pretrain section {section!r} is not defined under 'pretrain'")
+        section = kind.pretrain_section(variant)
+        if kind.section_key and section not in config["pretrain"]:
+            raise ConfigError(f"variants.{name}.{kind.section_key}", f"pretrain section {section!r} is not defined under 'pretrain'")
     _check_transfer(config)
     views: set[str] = set()
     for lang, entry in config["languages"].items():
@@ -283,9 +283,12 @@ class Study:
     def variant(self, name: str) -> dict[str, Any]:
         return self.config["variants"][name]
 
+    def kind(self, variant: str) -> Kind:
+        return KINDS[self.variant(variant)["kind"]]
+
     def variant_applies(self, view: View, variant: str) -> bool:
         """Variants that pretrain on the view's own text need that text."""
-        return view.has_text or self.variant(variant)["kind"] not in KINDS_NEEDING_TEXT
+        return view.has_text or not self.kind(variant).needs_text
 
     @cached_property
     def runs(self) -> list[TaskRun]:
@@ -360,9 +363,39 @@ class Study:
                           "target_script": target_script})
         return {"pairs": pairs}
 
+    def _paths(self, templates: dict[str, str], view: str, variant: str) -> dict[str, str]:
+        return {name: template.format(view=view, variant=variant, base=self.variant(variant).get("base"))
+                for name, template in templates.items()}
+
     def model_dir(self, view: str, variant: str) -> str:
         """Where the encoder of a run comes from: a shared base model or a per-view build."""
-        spec = self.variant(variant)
-        if spec["kind"] == "pretrained":
-            return f"results/base/{spec['base']}"
-        return f"results/models/{view}/{variant}"
+        return self._paths({"model": self.kind(variant).model_dir}, view, variant)["model"]
+
+    def vocab_inputs(self, view: str, variant: str) -> dict[str, str]:
+        return self._paths(self.kind(variant).vocab_inputs, view, variant)
+
+    def model_inputs(self, view: str, variant: str) -> dict[str, str]:
+        return self._paths(self.kind(variant).model_inputs, view, variant)
+
+    def vocab_settings(self, variant: str) -> dict[str, Any]:
+        """A vocabulary job's settings: the variant's vocab section, or its kind's keys of its pretrain section."""
+        spec, kind = self.variant(variant), self.kind(variant)
+        if kind.needs_vocab_section:
+            own = self.config["vocab"][spec["vocab"]]
+        else:
+            section = self.config["pretrain"][kind.pretrain_section(spec)]
+            own = {key: section[key] for key in kind.vocab_keys or ()}
+        return {"kind": spec["kind"], **own}
+
+    def pretrain_settings(self, variant: str) -> dict[str, Any]:
+        """A pretraining job's settings: its pretrain section, and what it needs of its vocab section."""
+        spec, kind = self.variant(variant), self.kind(variant)
+        extra = {key: self.config["vocab"][spec["vocab"]][key] for key in kind.model_keys}
+        return {"kind": spec["kind"], **self.config["pretrain"][kind.pretrain_section(spec)], **extra}
+
+    def tokenizer(self, view: str, variant: str) -> tuple[str, str] | None:
+        """(source, name) of the tokenizer a variant uses on a view: its base model's, its own, or none."""
+        source = self.kind(variant).tokenizer
+        if source is None:
+            return None
+        return source, self.variant(variant)["base"] if source == "base" else variant

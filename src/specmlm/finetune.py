@@ -29,7 +29,7 @@ import random
 import shutil
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,8 @@ from specmlm.runtime import (
 )
 from specmlm.settings import FinetuneSettings
 from specmlm.tasks.optimizer import AdamW, clip_grad_norm, parameter_groups
-from specmlm.tasks.registry import TASKS, Split, Task, encoder_kind
+from specmlm.tasks.registry import ENCODERS, TASKS
+from specmlm.tasks.task import Split, Task
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +106,10 @@ def bucket_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generato
     return batches
 
 
-def checkpoint_key(task: str, model_dir: Path, data_dir: Path, settings: FinetuneSettings) -> str:
+def checkpoint_key(task: str, model_dir: Path, files: ViewFiles, settings: FinetuneSettings) -> str:
     """What a checkpoint must match to be resumed: the run's inputs and settings."""
-    return fingerprint({"task": task, "model_dir": str(model_dir.resolve()), "data_dir": str(data_dir.resolve()),
-                        "settings": settings.numbers()})
+    return fingerprint({"task": task, "model_dir": str(model_dir.resolve()),
+                        "files": [str(path.resolve()) for path in astuple(files)], "settings": settings.numbers()})
 
 
 class TrainingLoop:
@@ -238,7 +239,23 @@ class TrainingLoop:
         return results
 
 
-def read_splits(task: Task, data_dir: Path, settings: FinetuneSettings) -> tuple[Split, Split, Split]:
+@dataclass(frozen=True)
+class ViewFiles:
+    """The prepared train, dev and test files of the view a run is evaluated on (in a study:
+    the files its rule declared)."""
+
+    train: Path
+    dev: Path
+    test: Path
+
+
+def prepared_files(view_dir: str | Path, task: str) -> ViewFiles:
+    """A prepared view's files of a task, for a run outside a study (a test, the bench)."""
+    spec = TASKS[task]
+    return ViewFiles(*(Path(view_dir) / spec.folder / f"{split}.{spec.extension}" for split in ("train", "dev", "test")))
+
+
+def read_splits(task: Task, files: ViewFiles, settings: FinetuneSettings) -> tuple[Split, Split, Split]:
     """Training data, dev and test of a run.
 
     In-language: the view's own splits. Transfer: ``train_files`` (concatenated, cut to
@@ -246,10 +263,7 @@ def read_splits(task: Task, data_dir: Path, settings: FinetuneSettings) -> tuple
     (few-shot); the epoch is picked on ``dev_file`` (the source's, as a zero-shot run has no
     target data to pick with) and the view's test split is scored.
     """
-    def path(view: Path, split: str) -> Path:
-        return view / task.folder / f"{split}.{task.extension}"
-
-    train_files = [Path(f) for f in settings["train_files"]] if settings["train_files"] else [path(data_dir, "train")]
+    train_files = [Path(f) for f in settings["train_files"]] if settings["train_files"] else [files.train]
     parts = [task.read(file, settings) for file in train_files]
     source = Split(
         parts[0].path,
@@ -258,17 +272,18 @@ def read_splits(task: Task, data_dir: Path, settings: FinetuneSettings) -> tuple
         [s for part in parts for s in part.source],
     ).first(settings["max_train_sentences"])
     if settings["shots"]:
-        shots = task.read(path(data_dir, "train"), settings).first(settings["shots"])
+        shots = task.read(files.train, settings).first(settings["shots"])
         source = Split(source.path, source.words + shots.words, source.gold + shots.gold, source.source + shots.source)
     limit = settings["max_eval_sentences"]
-    dev_file = Path(settings["dev_file"]) if settings["dev_file"] else path(data_dir, "dev")
-    return source, task.read(dev_file, settings).first(limit), task.read(path(data_dir, "test"), settings).first(limit)
+    dev_file = Path(settings["dev_file"]) if settings["dev_file"] else files.dev
+    return source, task.read(dev_file, settings).first(limit), task.read(files.test, settings).first(limit)
 
 
 def run_finetune(
     task: str,
+    encoder_name: str,
     model_dir: str | Path,
-    data_dir: str | Path,
+    files: ViewFiles,
     out_dir: str | Path,
     ckpt_dir: str | Path,
     settings: Mapping[str, Any],
@@ -276,8 +291,9 @@ def run_finetune(
 ) -> dict[str, Any]:
     """Train, early-stop on dev, evaluate the best epoch on dev and test, write ``out_dir``.
 
-    ``task`` is ``pos``, ``ud`` or ``ner``; ``model_dir`` a transformers model directory or a
-    fastText one (``fasttext.json``); ``data_dir`` a prepared view; ``identity`` the run's identity
+    ``task`` is ``pos``, ``ud`` or ``ner``; ``encoder_name`` the encoder that reads ``model_dir``
+    (the variant kind's: ``transformer`` for a transformers model directory, ``fasttext`` for a
+    fastText one); ``files`` the evaluated view's prepared files; ``identity`` the run's identity
     in its study (``identity.run_identity``), recorded in ``metrics.json`` for the tables (None
     for a run outside a study: a test, the bench). Returns what ``metrics.json`` holds.
     """
@@ -285,15 +301,18 @@ def run_finetune(
         raise ConfigError("task", f"expected one of {sorted(TASKS)}, found {task!r}")
     if identity is not None and identity.get("task") != task:
         raise ConfigError("task", f"the run identity {dict(identity)} is not a {task} run")
+    if encoder_name not in ENCODERS:
+        raise ConfigError("encoder", f"expected one of {sorted(ENCODERS)}, found {encoder_name!r}")
     spec = TASKS[task]
-    model_dir, data_dir, out_dir, ckpt_dir = Path(model_dir), Path(data_dir), Path(out_dir), Path(ckpt_dir)
-    kind = encoder_kind(model_dir)
+    model_dir, out_dir, ckpt_dir = Path(model_dir), Path(out_dir), Path(ckpt_dir)
+    kind = ENCODERS[encoder_name]
+    kind.check(model_dir)
     settings = FinetuneSettings.of(settings, kind.defaults(model_dir))
     seeds = dict(settings["seed_set"])
     set_threads(settings["threads"])
     device = choose_device()
 
-    train, dev, test = read_splits(spec, data_dir, settings)
+    train, dev, test = read_splits(spec, files, settings)
     labels = spec.labels([train])
     index = {label: i for i, label in enumerate(labels)}
 
@@ -305,7 +324,7 @@ def run_finetune(
     optimizer = AdamW(parameter_groups(model, encoder.pretrained_module(), settings),
                       correct_bias=settings["bias_correction"])
     run = TrainingLoop(spec, model, optimizer, labels, settings, seeds, device, ckpt_dir,
-              checkpoint_key(task, model_dir, data_dir, settings), np.random.default_rng(seeds["numpy"]))
+              checkpoint_key(task, model_dir, files, settings), np.random.default_rng(seeds["numpy"]))
 
     def prepare(split: Split, with_gold: bool) -> Data:
         inputs = encoder.prepare(split.words)
@@ -314,7 +333,7 @@ def run_finetune(
         return Data(split, inputs, lengths, gold)
 
     dev_data = prepare(dev, False)
-    progress = run.fit(prepare(train, True), dev_data, run.resume(), f"{task} {data_dir.name}")
+    progress = run.fit(prepare(train, True), dev_data, run.resume(), f"{task} {files.test}")
     results = run.write_and_score({"dev": dev_data, "test": prepare(test, False)}, out_dir)
     metrics = {
         "run": None if identity is None else dict(identity),

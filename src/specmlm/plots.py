@@ -31,6 +31,7 @@ from specmlm.atomic import atomic_open, write_json
 from specmlm.config import TASK_DATA
 from specmlm.curves import COLUMNS as CURVE_COLUMNS
 from specmlm.errors import ConfigError, InputError
+from specmlm.representations import KINDS
 from specmlm.statistics import spearman
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ PAPER_SPEARMAN = {"ud": (0.8024, 0.0165), "pos": (0.2771, 0.5064), "ner": (0.047
 # A view's trivial baseline (baselines.csv): a dotted line across the view's group.
 BASELINE_STYLE = {"color": "0.25", "linestyle": ":", "linewidth": 1.4}
 # A gain the paper reports: a variant of one kind over the variant of the kind it builds on, same base model.
-GAIN_STEPS = {"lapt": "pretrained", "va": "lapt"}
+GAIN_STEPS = {name: kind.builds_on for name, kind in KINDS.items() if kind.builds_on}
 
 
 class NothingToDraw(Exception):

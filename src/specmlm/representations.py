@@ -1,9 +1,12 @@
-"""How each kind of representation is built: one table from a variant's ``kind`` to its recipe.
+"""The kinds of representation a variant can be, and how each is built: one table, :data:`KINDS`.
 
-The Snakemake rules ``vocab``, ``pretrain``, ``build_base_model`` and ``base_tokenizer`` call
-these with their inputs as a dict, so a new kind is one entry here and one in the schema, never
-a branch in a script. Heavy imports stay inside the recipes: the workflow imports this module at parse time
-only through its scripts, which run in their own processes.
+A kind says what a variant of it needs (a base model, a vocabulary section, a pretraining
+section), the inputs of its vocabulary and pretraining jobs, where its encoder and its tokenizer
+live, which fine-tuning encoder reads it and whether its jobs want a GPU; and its builders. The
+rules' input functions (through :class:`specmlm.config.Study`) and the scripts read the same
+entry, so a new kind is one entry here (and its name in the schema's enum), never a branch in a
+rule or a script. Import-light: the Snakefile imports this at parse time; the builders import
+their heavy modules when called.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from typing import Any
 Inputs = Mapping[str, str]
 
 FASTTEXT_OPTION_NAMES = {"min_count": "minCount"}
-
 
 def _va_vocab(settings: dict[str, Any], inputs: Inputs, out_dir: str) -> dict[str, Any]:
     from specmlm.vocab.augment import augment
@@ -33,19 +35,6 @@ def _scratch_vocab(settings: dict[str, Any], inputs: Inputs, out_dir: str) -> di
     tokenizer = train_bytelevel_bpe(lines, settings["vocab_size"], settings["min_frequency"])
     tokenizer.save_pretrained(out_dir)
     return {"vocab_size": len(tokenizer)}
-
-
-VOCAB_RECIPES: dict[str, Callable[[dict[str, Any], Inputs, str], dict[str, Any]]] = {
-    "va": _va_vocab,
-    "scratch": _scratch_vocab,
-}
-
-
-def build_vocab(settings: Mapping[str, Any], inputs: Inputs, out_dir: str) -> dict[str, Any]:
-    """Build a view's own vocabulary directory (``settings["kind"]`` picks the recipe)."""
-    options = dict(settings)
-    kind = options.pop("kind")
-    return VOCAB_RECIPES[kind](options, inputs, out_dir)
 
 
 def _lapt(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
@@ -72,7 +61,7 @@ def _scratch(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: s
 
 
 def _fasttext(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
-    from specmlm.tasks.fasttext_encoder import train_fasttext
+    from specmlm.fasttext import train_fasttext
 
     from specmlm.settings import FastTextSettings
 
@@ -83,19 +72,98 @@ def _fasttext(settings: dict[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: 
     return {"vectors": out_dir}
 
 
-MODEL_RECIPES: dict[str, Callable[[dict[str, Any], Inputs, str, str], dict[str, Any]]] = {
-    "lapt": _lapt,
-    "va": _va,
-    "scratch": _scratch,
-    "fasttext": _fasttext,
+VocabBuilder = Callable[[dict[str, Any], Inputs, str], dict[str, Any]]
+ModelBuilder = Callable[[dict[str, Any], Inputs, str, str], dict[str, Any]]
+
+TEXT = "results/data/{view}/text/{split}.txt"
+BASE = "results/base/{base}"
+OWN_VOCAB = "results/vocab/{view}/{variant}"
+OWN_MODEL = "results/models/{view}/{variant}"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a variant of one kind needs and where its files come from.
+
+    Paths are templates over ``view``, ``variant``, ``base`` (the variant's base model) and
+    ``split``. A kind with a ``vocab`` builder has a vocabulary job (``results/vocab/...``), one
+    with a ``model`` builder a pretraining job (``results/models/...``) and so needs the view's
+    unlabelled text.
+    """
+
+    needs_base: bool  # variants.<name>.base: the base model it starts from
+    needs_vocab_section: bool  # variants.<name>.vocab: the vocab section it augments the base with
+    pretrain: str | None  # the pretrain section it trains under; None: not pretrained
+    section_key: str | None  # the variant key that may name another pretrain section
+    vocab_inputs: dict[str, str]  # its vocabulary job's inputs
+    vocab_keys: tuple[str, ...] | None  # its vocabulary settings: these keys of its pretrain section; None: its vocab section
+    model_inputs: dict[str, str]  # its pretraining job's inputs
+    model_keys: tuple[str, ...]  # keys of its vocab section its pretraining also needs
+    model_dir: str  # the encoder fine-tuning reads
+    tokenizer: str | None  # whose tokenizer it uses: the base model's ("base") or its own ("vocab"); None: words
+    encoder: str  # the fine-tuning encoder that reads model_dir (specmlm.tasks: transformer or fasttext)
+    gpu: int  # GPUs its pretraining and fine-tuning jobs ask for
+    builds_on: str | None = None  # the kind its gain is reported over (same base model; PAPER §10.5)
+    vocab: VocabBuilder | None = None
+    model: ModelBuilder | None = None
+
+    def pretrain_section(self, variant: Mapping[str, Any]) -> str | None:
+        """The pretrain section a variant of this kind trains under: its own choice, or the kind's."""
+        return variant.get(self.section_key, self.pretrain) if self.section_key else self.pretrain
+
+    @property
+    def needs_text(self) -> bool:
+        return self.model is not None
+
+    @property
+    def masked_lm(self) -> bool:
+        """Pretrained here as a masked LM, so its held-out losses go into the pretraining table."""
+        return self.model is not None and self.encoder == "transformer"
+
+
+TRAIN_VALID = {"train": TEXT.replace("{split}", "train"), "valid": TEXT.replace("{split}", "valid")}
+
+KINDS: dict[str, Kind] = {
+    "pretrained": Kind(needs_base=True, needs_vocab_section=False, pretrain=None, section_key=None, vocab_inputs={},
+                       vocab_keys=None, model_inputs={}, model_keys=(), model_dir=BASE, tokenizer="base",
+                       encoder="transformer", gpu=1),
+    "lapt": Kind(needs_base=True, needs_vocab_section=False, pretrain="lapt", section_key="lapt", vocab_inputs={},
+                 vocab_keys=None, model_inputs={**TRAIN_VALID, "base": BASE}, model_keys=(), model_dir=OWN_MODEL,
+                 tokenizer="base", encoder="transformer", gpu=1, builds_on="pretrained", model=_lapt),
+    # the VA vocabulary directory holds the augmented model too
+    "va": Kind(needs_base=True, needs_vocab_section=True, pretrain="lapt", section_key="lapt",
+               vocab_inputs={"text": TEXT.replace("{split}", "train"), "base": BASE}, vocab_keys=None,
+               model_inputs={**TRAIN_VALID, "vocab": OWN_VOCAB}, model_keys=("init",), model_dir=OWN_MODEL,
+               tokenizer="vocab", encoder="transformer", gpu=1, builds_on="lapt", vocab=_va_vocab, model=_va),
+    "scratch": Kind(needs_base=False, needs_vocab_section=False, pretrain="scratch", section_key=None,
+                    vocab_inputs={"text": TEXT.replace("{split}", "train")}, vocab_keys=("vocab_size", "min_frequency"),
+                    model_inputs={**TRAIN_VALID, "vocab": OWN_VOCAB}, model_keys=(), model_dir=OWN_MODEL,
+                    tokenizer="vocab", encoder="transformer", gpu=1, vocab=_scratch_vocab, model=_scratch),
+    "fasttext": Kind(needs_base=False, needs_vocab_section=False, pretrain="fasttext", section_key=None, vocab_inputs={},
+                     vocab_keys=None, model_inputs=TRAIN_VALID, model_keys=(), model_dir=OWN_MODEL, tokenizer=None,
+                     encoder="fasttext", gpu=0, model=_fasttext),
 }
 
 
-def build_model(settings: Mapping[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
-    """Build a view's encoder (``settings["kind"]`` picks the recipe); returns its training record."""
+def kind_of(config: Mapping[str, Any], variant: str) -> Kind:
+    """The kind of a config's variant."""
+    return KINDS[config["variants"][variant]["kind"]]
+
+
+def build_vocab(settings: Mapping[str, Any], inputs: Inputs, out_dir: str) -> dict[str, Any]:
+    """Build a view's own vocabulary directory (``settings["kind"]`` picks the builder)."""
     options = dict(settings)
-    kind = options.pop("kind")
-    return MODEL_RECIPES[kind](options, inputs, out_dir, ckpt_dir)
+    builder = KINDS[options.pop("kind")].vocab
+    assert builder is not None, "the vocab rule runs only for kinds with a vocabulary builder"
+    return builder(options, inputs, out_dir)
+
+
+def build_model(settings: Mapping[str, Any], inputs: Inputs, out_dir: str, ckpt_dir: str) -> dict[str, Any]:
+    """Build a view's encoder (``settings["kind"]`` picks the builder); returns its training record."""
+    options = dict(settings)
+    builder = KINDS[options.pop("kind")].model
+    assert builder is not None, "the pretrain rule runs only for kinds with a model builder"
+    return builder(options, inputs, out_dir, ckpt_dir)
 
 
 def _tiny_multilingual(build: dict[str, Any], out_dir: str, ckpt_dir: str) -> dict[str, Any]:

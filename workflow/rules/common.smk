@@ -143,69 +143,47 @@ def checkpoint_dir(stage, *parts):
     return "results/checkpoints/" + "/".join((stage,) + parts)
 
 
+# --- variants: what each kind needs is its entry in specmlm.representations.KINDS --------
+
+def model_dir(wildcards):
+    return STUDY.model_dir(wildcards.view, wildcards.variant)
+
+
+def gpus(wildcards):
+    return STUDY.kind(wildcards.variant).gpu
+
+
 # --- vocab --------------------------------------------------------------
 
-def variant_kind(wildcards):
-    return STUDY.variant(wildcards.variant)["kind"]
-
-
-def base_of(wildcards):
-    return STUDY.variant(wildcards.variant)["base"]
-
-
 def vocab_inputs(wildcards):
-    inputs = {"text": f"results/data/{wildcards.view}/text/train.txt"}
-    if variant_kind(wildcards) == "va":
-        inputs["base"] = f"results/base/{base_of(wildcards)}"
-    return inputs
+    return STUDY.vocab_inputs(wildcards.view, wildcards.variant)
 
 
 def vocab_settings(wildcards):
-    spec = STUDY.variant(wildcards.variant)
-    if spec["kind"] == "va":
-        return settings("vocab", {"kind": "va", **config["vocab"][spec["vocab"]]})
-    scratch = config["pretrain"]["scratch"]
-    return settings("vocab", {"kind": "scratch", "vocab_size": scratch["vocab_size"], "min_frequency": scratch["min_frequency"]})
+    return settings("vocab", STUDY.vocab_settings(wildcards.variant))
 
 
 # --- pretrain -----------------------------------------------------------
 
 def model_inputs(wildcards):
-    """What each kind of representation is built from (data, not branches in the script)."""
-    kind = variant_kind(wildcards)
-    view = wildcards.view
-    inputs = {"train": f"results/data/{view}/text/train.txt", "valid": f"results/data/{view}/text/valid.txt"}
-    if kind == "lapt":
-        inputs["base"] = f"results/base/{base_of(wildcards)}"
-    if kind in ("va", "scratch"):  # the VA vocabulary directory holds the augmented model too
-        inputs["vocab"] = f"results/vocab/{view}/{wildcards.variant}"
-    return inputs
+    return STUDY.model_inputs(wildcards.view, wildcards.variant)
 
 
 def pretrained_models():
     """[view, variant, kind] of every masked-LM encoder a run uses (what held-out losses exist for)."""
     return [[view, variant, STUDY.variant(variant)["kind"]] for view, variant in STUDY.encoders()
-            if STUDY.variant(variant)["kind"] in ("lapt", "va", "scratch")]
+            if STUDY.kind(variant).masked_lm]
 
 
 def model_settings(wildcards):
-    spec = STUDY.variant(wildcards.variant)
-    section = {"lapt": spec.get("lapt", "lapt"), "va": spec.get("lapt", "lapt"), "scratch": "scratch", "fasttext": "fasttext"}[spec["kind"]]
-    extra = {"init": config["vocab"][spec["vocab"]]["init"]} if spec["kind"] == "va" else {}
-    return settings("pretrain", {"kind": spec["kind"], **config["pretrain"][section], **extra})
+    return settings("pretrain", STUDY.pretrain_settings(wildcards.variant))
 
 
 # --- tokenization -------------------------------------------------------
 
 def tokenizer_sources():
     """(view, source, name) for each tokenizer a run of the study uses on a view."""
-    found = set()
-    for view, variant in STUDY.encoders():
-        spec = STUDY.variant(variant)
-        if spec["kind"] in ("pretrained", "lapt"):
-            found.add((view, "base", spec["base"]))
-        elif spec["kind"] in ("va", "scratch"):
-            found.add((view, "vocab", variant))
+    found = {(view, *STUDY.tokenizer(view, variant)) for view, variant in STUDY.encoders() if STUDY.tokenizer(view, variant)}
     return sorted(found)
 
 
@@ -284,8 +262,7 @@ def transfer_settings(wildcards):
 
 def corpus_reports():
     """Language -> the prepare report of each unlabelled corpus some encoder of the study is trained on."""
-    languages = {VIEWS[view].language for view, variant in STUDY.encoders()
-                 if STUDY.variant(variant)["kind"] in ("lapt", "va", "scratch", "fasttext")}
+    languages = {VIEWS[view].language for view, variant in STUDY.encoders() if STUDY.kind(variant).needs_text}
     return {lang: f"results/data/{lang}/text/report.json" for lang in sorted(languages)}
 
 

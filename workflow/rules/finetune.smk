@@ -3,7 +3,7 @@
 
 rule finetune:
     input:
-        model=lambda w: STUDY.model_dir(w.view, w.variant),
+        model=model_dir,
         data=run_data,
     output:
         "results/runs/{task}/{view}/{variant}/seed{seed}/metrics.json",
@@ -12,7 +12,7 @@ rule finetune:
         checkpoints=lambda w: checkpoint_dir("finetune", w.task, w.view, w.variant, f"seed{w.seed}"),
     threads: 1
     resources:
-        gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,
+        gpu=gpus,
     conda:
         "../../envs/specmlm.yaml"
     log:

@@ -12,7 +12,7 @@ rule pretrain:
         checkpoints=lambda w: checkpoint_dir("pretrain", w.view, w.variant),
     threads: 2
     resources:
-        gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,
+        gpu=gpus,
     conda:
         "../../envs/specmlm.yaml"
     log:

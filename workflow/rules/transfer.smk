@@ -19,7 +19,7 @@ rule finetune_transfer:
         setting=SETTING_PATTERN,
     threads: 1
     resources:
-        gpu=lambda w: 0 if variant_kind(w) == "fasttext" else 1,
+        gpu=gpus,
     conda:
         "../../envs/specmlm.yaml"
     log:
