@@ -80,16 +80,12 @@ class Phases:
 
 
 def read_view(task: str, view: Path, split: str) -> tuple[list[list[str]], list[list[str]]]:
-    """Words and gold labels of a split, as specmlm reads them (XPOS for pos, IOB2 for ner)."""
-    if task == "pos":
-        from specmlm.formats.conllu import read_ud
+    """Words and gold labels of a split, read as a fine-tuning run reads them (XPOS for pos, IOB2 for ner)."""
+    from specmlm.finetune import prepared_files
+    from specmlm.tasks.registry import TASKS
 
-        sentences = read_ud(view / "ud" / f"{split}.conllu")
-        return [s.words for s in sentences], [s.xpos for s in sentences]
-    from specmlm.formats.ner import read_prepared_ner
-
-    sentences = read_prepared_ner(view / "ner" / f"{split}.tsv")
-    return [s.tokens for s in sentences], [s.tags for s in sentences]
+    read = TASKS[task].read(getattr(prepared_files(view, task), split), {"pos_column": "xpos"})
+    return read.words, read.gold
 
 
 def counts(model: str, words: list[list[str]]) -> dict[str, int]:
