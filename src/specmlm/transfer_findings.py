@@ -29,7 +29,7 @@ def setting_label(key: int) -> str:
     return "in-language" if key == IN_LANGUAGE else "zero-shot" if key == 0 else f"few-shot ({key})"
 
 
-def _keyed(table: pd.DataFrame) -> pd.DataFrame:
+def keyed(table: pd.DataFrame) -> pd.DataFrame:
     """The table with ``key``: the row's shots, -1 in-language (the column ``shots`` is empty there)."""
     return table.assign(key=[IN_LANGUAGE if pd.isna(s) else int(s) for s in table["shots"]])
 
@@ -46,7 +46,7 @@ def _noise(*stds: float) -> float:
 
 def pair_findings(pair: pd.DataFrame) -> dict[str, Any]:
     """The numbers stated for one source -> target pair (rows of the transfer table)."""
-    pair = _keyed(pair)
+    pair = keyed(pair)
     by = {(row["variant"], row["key"]): row for _, row in pair.iterrows()}
     variants = list(dict.fromkeys(pair["variant"]))
     reach = []
@@ -81,7 +81,7 @@ def render_transfer(table: pd.DataFrame) -> list[str]:
              "target; zero-shot on the source only; few-shot on the source plus the target's first N training "
              "sentences. Does specializing the encoder to the target help transfer to it, and how much of the "
              "in-language score does zero-shot reach?", "", f"*Caveats.* {CAVEATS}", ""]
-    for (source, target), pair in _keyed(table).groupby(["source", "target"], sort=False):
+    for (source, target), pair in keyed(table).groupby(["source", "target"], sort=False):
         settings = sorted(set(pair["key"]))
         found = pair_findings(pair)
         lines += [f"### {source} -> {target}", "",
