@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from specmlm.transfer_findings import pair_findings, render_transfer
+from specmlm.transfer_findings import pair_findings, render_transfer, transfer_pairs
 
 SHOTS = {"in_language": None, "zero_shot": 0, "few_shot50": 50}
 ROWS = [  # variant, setting, mean, std, n
@@ -16,12 +16,15 @@ ROWS = [  # variant, setting, mean, std, n
 
 
 def table() -> pd.DataFrame:
-    return pd.DataFrame([{"source": "en", "target": "wo", "base_model": "xlmr", "variant": v, "setting": s,
+    return pd.DataFrame([{"source": "wo" if s == "in_language" else "en", "target": "wo", "base_model": "xlmr",
+                          "variant": v, "setting": s,
                           "shots": SHOTS[s], "mean": m, "std": sd, "n_seeds": n} for v, s, m, sd, n in ROWS])
 
 
 def test_each_specialization_is_judged_against_its_base_and_the_larger_seed_spread() -> None:
-    found = pair_findings(table())
+    ((source, target, pair),) = transfer_pairs(table())  # in-language rows (source wo) join en -> wo
+    assert (source, target, len(pair)) == ("en", "wo", len(ROWS))
+    found = pair_findings(pair)
     gains = {(g["variant"], g["setting"]): (g["gain"], g["noise"], g["verdict"]) for g in found["gains"]}
     assert gains == {
         ("xlmr_lapt", -1): (4.0, 2.0, "helps"),
@@ -41,4 +44,5 @@ def test_the_section_keeps_every_setting_column_with_mean_std_and_seeds() -> Non
     assert "| xlmr_va | 61.00 ± – (n=1) | 29.00 ± 4.00 (n=2) | – |" in lines
     assert "- xlmr: zero-shot reaches 50 % of its in-language F1 (30.00 of 60.00)." in lines
     assert "- xlmr_lapt against xlmr, zero-shot: +6.00 points (seed spread 2.00): helps." in lines
+    assert "### en -> wo" in lines and not any(line.startswith("### wo -> wo") for line in lines)
     assert render_transfer(table().iloc[0:0]) == []

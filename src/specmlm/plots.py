@@ -32,7 +32,7 @@ from specmlm.config import TASK_DATA
 from specmlm.curves import COLUMNS as CURVE_COLUMNS
 from specmlm.errors import ConfigError, InputError
 from specmlm.statistics import spearman
-from specmlm.transfer_findings import keyed, setting_label
+from specmlm.transfer_findings import keyed, setting_label, transfer_pairs
 
 log = logging.getLogger(__name__)
 
@@ -494,12 +494,12 @@ def plot_transfer_settings(tables: dict[str, pd.DataFrame], config: dict[str, An
     """The study's question at a glance: per source -> target, each variant's F1 in-language,
     zero-shot and few-shot, bars at the mean over seeds with the sample std as error bars."""
     transfer = keyed(_require(tables, "ner_transfer"))
-    pairs = list(transfer.groupby(["source", "target"], sort=False))
-    fig = Figure(figsize=(max(6.0, 1.6 * transfer["key"].nunique() + 3.0), 3.6 * len(pairs)), layout="constrained")
-    axes = fig.subplots(len(pairs), 1, squeeze=False).ravel()
+    found = transfer_pairs(transfer)
+    fig = Figure(figsize=(max(6.0, 1.6 * transfer["key"].nunique() + 3.0), 3.6 * len(found)), layout="constrained")
+    axes = fig.subplots(len(found), 1, squeeze=False).ravel()
     colours = variant_colours(config, transfer["variant"])
     described = []
-    for ax, ((source, target), pair) in zip(axes, pairs, strict=True):
+    for ax, (source, target, pair) in zip(axes, found, strict=True):
         keys = sorted(set(pair["key"]))
         variants = variant_order(config, pair["variant"])
         width = 0.8 / len(variants)

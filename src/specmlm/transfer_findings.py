@@ -34,6 +34,17 @@ def keyed(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(key=[IN_LANGUAGE if pd.isna(s) else int(s) for s in table["shots"]])
 
 
+def transfer_pairs(table: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
+    """(source, target, rows) per transfer pair, with the target's in-language rows (whose source is
+    the target itself) beside the source's zero- and few-shot rows; every row has ``key``."""
+    table = keyed(table)
+    in_language = table["key"] == IN_LANGUAGE
+    found = []
+    for (source, target), rows in table[~in_language].groupby(["source", "target"], sort=False):
+        found.append((source, target, pd.concat([table[in_language & (table["target"] == target)], rows])))
+    return found
+
+
 def _cell(row: pd.Series) -> str:
     std = "–" if pd.isna(row["std"]) else f"{row['std']:.2f}"
     return f"{row['mean']:.2f} ± {std} (n={int(row['n_seeds'])})"
@@ -45,8 +56,7 @@ def _noise(*stds: float) -> float:
 
 
 def pair_findings(pair: pd.DataFrame) -> dict[str, Any]:
-    """The numbers stated for one source -> target pair (rows of the transfer table)."""
-    pair = keyed(pair)
+    """The numbers stated for one source -> target pair (its rows from :func:`transfer_pairs`)."""
     by = {(row["variant"], row["key"]): row for _, row in pair.iterrows()}
     variants = list(dict.fromkeys(pair["variant"]))
     reach = []
@@ -81,7 +91,7 @@ def render_transfer(table: pd.DataFrame) -> list[str]:
              "target; zero-shot on the source only; few-shot on the source plus the target's first N training "
              "sentences. Does specializing the encoder to the target help transfer to it, and how much of the "
              "in-language score does zero-shot reach?", "", f"*Caveats.* {CAVEATS}", ""]
-    for (source, target), pair in keyed(table).groupby(["source", "target"], sort=False):
+    for source, target, pair in transfer_pairs(table):
         settings = sorted(set(pair["key"]))
         found = pair_findings(pair)
         lines += [f"### {source} -> {target}", "",
