@@ -158,7 +158,8 @@ def drawn(study: Path) -> tuple[Path, dict[str, Any]]:
 
 def test_draw_all_writes_every_png_and_the_descriptions(drawn: tuple[Path, dict[str, Any]]) -> None:
     out, descriptions = drawn
-    names = ["scores_pos", "scores_ud", "scores_ner", "unk_gain", "translit", "transfer_distance", "learning_curves"]
+    names = ["scores_pos", "scores_ud", "scores_ner", "unk_gain", "translit", "transfer_distance", "transfer_settings",
+             "learning_curves"]
     assert list(descriptions) == names
     for name in names:
         png = out / f"{name}.png"
@@ -260,11 +261,20 @@ def test_learning_curves_plot_a_panel_per_task_and_view(drawn: tuple[Path, dict[
     assert panels[0]["ylabel"] == "dev POS accuracy (%)"
 
 
+def test_transfer_settings_plot_has_a_panel_per_pair_and_a_bar_per_variant_and_setting(
+        drawn: tuple[Path, dict[str, Any]]) -> None:
+    panels = drawn[1]["transfer_settings"]["panels"]
+    assert [(p["source"], p["target"]) for p in panels] == [("en", t) for t in TRANSFER_TARGETS]
+    assert all(p["series"] == {"mbert": 3, "lapt": 3, "va": 3} for p in panels)
+    assert panels[0]["ylabel"] == f"NER span F1 on {TRANSFER_TARGETS[0]} test (%)"
+
+
 def test_absent_tables_skip_their_plots_with_a_reason(tmp_path: Path) -> None:
     tables = build_study(tmp_path, transfer=False)
     (tables / "ud.csv").unlink()
     descriptions = plots.draw_all(tables, config(), tmp_path / "plots")
     assert "ner_transfer.csv is absent" in descriptions["transfer_distance"]["skipped"]
+    assert "ner_transfer.csv is absent" in descriptions["transfer_settings"]["skipped"]
     assert "ud.csv is absent" in descriptions["scores_ud"]["skipped"]
     assert not (tmp_path / "plots/transfer_distance.png").exists()
     assert not (tmp_path / "plots/scores_ud.png").exists()

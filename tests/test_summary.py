@@ -179,6 +179,11 @@ def allowed_numbers(tables: Path) -> set[float]:
             numbers |= {round(cells[column][v, "va"] - cells[column][v, "mbert"], 2) for v in views
                         if (v, "va") in cells.index and (v, "mbert") in cells.index}
         numbers |= {round(float(f"{u:.4f}"), 3) for u in tokenization["unk_prop"]}  # printed with 4 decimals
+    transfer = pd.read_csv(tables / "ner_transfer.csv")
+    numbers |= {round(v, 2) for c in ("mean", "std") for v in transfer[c].dropna()}
+    for (target, shots), cell in transfer.groupby(["target", "shots"]):  # each variant against mBERT
+        base = cell.set_index("variant")["mean"]
+        numbers |= {round(base[v] - base["mbert"], 2) for v in base.index}
     return {n + 0.0 for n in numbers}
 
 
@@ -291,7 +296,7 @@ def test_findings_table_on_a_small_study() -> None:
     assert rows[2]["here"] == "VA − LAPT: +8.50 (80.00 vs 71.50); VA − mBERT: +10.00 (80.00 vs 70.00)"
     assert rows[2]["spread"] == "± 1.00 / ± 0.50; ± 1.00 / ± 1.00"
     text = summary.render({"study": "demo", "findings": rows, "tasks": {}, "absent": [], "missing": None,
-                           "expected": None}, "tables")
+                           "expected": None, "transfer": []}, "tables")
     assert "Holds in 5 of 8 rows. Does not hold: pos ug-Latn vs ug (Transliteration into Latin script rescues mBERT " \
            "on Uyghur: within seed noise); pos wo (LAPT gains over mBERT on languages mBERT never saw: no); " \
            "pos mt (VA gains little over LAPT on unseen Latin-script languages: no)." in text

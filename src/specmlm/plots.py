@@ -33,6 +33,7 @@ from specmlm.curves import COLUMNS as CURVE_COLUMNS
 from specmlm.errors import ConfigError, InputError
 from specmlm.representations import KINDS
 from specmlm.statistics import spearman
+from specmlm.transfer_findings import keyed, setting_label, transfer_pairs
 
 log = logging.getLogger(__name__)
 
@@ -490,6 +491,37 @@ def plot_transfer(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> tu
     return fig, {"title": title, "panels": described}
 
 
+def plot_transfer_settings(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> tuple[Figure, dict[str, Any]]:
+    """The study's question at a glance: per source -> target, each variant's F1 in-language,
+    zero-shot and few-shot, bars at the mean over seeds with the sample std as error bars."""
+    transfer = keyed(_require(tables, "ner_transfer"))
+    found = transfer_pairs(transfer)
+    fig = Figure(figsize=(max(6.0, 1.6 * transfer["key"].nunique() + 3.0), 3.6 * len(found)), layout="constrained")
+    axes = fig.subplots(len(found), 1, squeeze=False).ravel()
+    colours = variant_colours(config, transfer["variant"])
+    described = []
+    for ax, (source, target, pair) in zip(axes, found, strict=True):
+        keys = sorted(set(pair["key"]))
+        variants = variant_order(config, pair["variant"])
+        width = 0.8 / len(variants)
+        series: dict[str, int] = {}
+        for i, variant in enumerate(variants):
+            rows = pair[pair["variant"] == variant].set_index("key").reindex(keys)
+            positions = np.arange(len(keys)) + (i - (len(variants) - 1) / 2) * width
+            ax.bar(positions, rows["mean"], width, yerr=rows["std"].fillna(0.0), capsize=3,
+                   color=colours[variant], label=display(variant), zorder=2)
+            series[variant] = int(rows["mean"].notna().sum())
+        ax.set_xticks(np.arange(len(keys)), [setting_label(k) for k in keys])
+        ax.set_ylabel(f"NER span F1 on {target} test (%)")
+        ax.set_title(f"{source} -> {target}: in-language, zero-shot and few-shot (mean ± std over seeds)", fontsize=10)
+        ax.grid(axis="y", color="0.93", zorder=0)
+        ax.legend(fontsize=8)
+        described.append(_panel(ax, series, source=source, target=target))
+    title = "Cross-lingual NER: each variant in-language, zero-shot and few-shot"
+    fig.suptitle(title, fontsize=11)
+    return fig, {"title": title, "panels": described}
+
+
 def plot_learning_curves(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> tuple[Figure, dict[str, Any]]:
     """Every run's dev score per epoch, one panel per task and view, one colour per variant.
 
@@ -550,6 +582,7 @@ def plot_functions(config: dict[str, Any]) -> dict[str, Callable[..., tuple[Figu
         "unk_gain": plot_unk_gain,
         "translit": plot_translit,
         "transfer_distance": plot_transfer,
+        "transfer_settings": plot_transfer_settings,
         "learning_curves": plot_learning_curves,
     }
 

@@ -36,6 +36,7 @@ from specmlm.plots import (
     view_info,
 )
 from specmlm.published import LANGS, published
+from specmlm.transfer_findings import render_transfer
 
 # PAPER §12, in words; the numbers beside them are computed.
 FINDINGS = {
@@ -308,6 +309,7 @@ def summarize(tables: dict[str, pd.DataFrame], config: dict[str, Any],
         "missing": None if runs is None else missing_cells(tables, runs),
         "expected": None if runs is None else len(runs),
         "corpora": None if corpus_reports is None else corpus_sizes(corpus_reports),
+        "transfer": render_transfer(tables["ner_transfer"]) if "ner_transfer" in tables else [],
     }
 
 
@@ -410,6 +412,7 @@ def render(summary: dict[str, Any], tables_dir: str | Path) -> str:
         lines += ["**Warnings**", "", *[f"- {warning}" for warning in warnings], ""]
     if summary["absent"]:
         lines += [f"No table yet for: {', '.join(summary['absent'])}.", ""]
+    lines += summary["transfer"]
     lines += _findings_section(summary["findings"])
     lines += ["## Average gains", "", FINDINGS["average"], ""]
     lines += _table(

@@ -271,4 +271,6 @@ def table_inputs(wildcards=None):
     tables["baselines"] = "results/tables/baselines.csv"
     tables["learning_curves"] = "results/tables/learning_curves.csv"
     tables["tokenization"] = "results/tables/tokenization.csv"
+    if config.get("transfer"):  # the summary states the transfer study's answer
+        tables["ner_transfer"] = "results/tables/ner_transfer.csv"
     return tables
