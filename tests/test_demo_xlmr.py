@@ -43,3 +43,41 @@ def test_the_profile_writes_under_its_own_directory_not_the_demos(dry_run: tuple
     repo, _ = dry_run
     assert (repo / "demo-xlmr" / ".snakemake").is_dir()
     assert not (repo / ".snakemake").exists()
+
+
+UYGHUR_TARGET = """\
+study: {languages: [wo, ug]}
+transfer: {targets: [wo, ug]}
+languages:
+  ug:
+    name: Uyghur
+    iso639_3: uig
+    script: Arab
+    type: 2
+    in_mbert: false
+    ner:
+      format: wikiann
+      files:
+        train: ../tests/data/ner/ug/wikiann-rahimi-hf-dummy/train
+        dev: ../tests/data/ner/ug/wikiann-rahimi-hf-dummy/dev
+        test: ../tests/data/ner/ug/wikiann-rahimi-hf-dummy/test
+    text: {format: lines, lines_per_document: 10, files: [../demo/data/text/ug/tatoeba.uig-eng.uig]}
+    batch_size: {ner: {default: 16}}
+"""
+
+
+def test_a_target_added_by_config_alone_gets_the_same_jobs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    repo = copy_repo(tmp_path_factory.mktemp("repo"))
+    overlay = repo / "uyghur-target.yaml"
+    overlay.write_text(UYGHUR_TARGET, encoding="utf-8")
+    out = snakemake(repo, "--profile", "profiles/demo-xlmr", "--configfile", "demo/config-xlmr.yaml", str(overlay), "-n").stdout
+    jobs = planned_job_set(out)
+    for target in ("wo", "ug"):
+        assert {wildcards for rule, wildcards in jobs if rule == "finetune_transfer" and f"target={target}," in wildcards} == {
+            f"source=en, target={target}, setting={setting}, variant={variant}, seed={seed}"
+            for setting in ("zero_shot", "few_shot50") for variant in VARIANTS for seed in (0, 1)
+        }
+        assert {wildcards for rule, wildcards in jobs if rule == "pretrain" and f"view={target}," in wildcards} == {
+            f"view={target}, variant=xlmr_lapt", f"view={target}, variant=xlmr_va"
+        }
+    assert planned_jobs(out)["finetune"] == 2 * 3 * 2
