@@ -50,6 +50,15 @@ def test_changing_one_language_reruns_only_its_jobs(repo: Path) -> None:
     assert planned_jobs(dry) == {"prepare_text": 1, "tokstats": 1}
 
 
+def test_the_ud_overlay_adds_the_demos_parsing_runs_and_nothing_else(repo: Path) -> None:
+    demo = planned_jobs(snakemake(repo, "-n", *DEMO).stdout)
+    with_ud = planned_jobs(snakemake(repo, "-n", "--configfile", "demo/config.yaml", "demo/with-ud.yaml").stdout)
+    assert "ud" not in yaml.safe_load((repo / "demo/config.yaml").read_text(encoding="utf-8"))["study"]["tasks"]
+    assert with_ud.pop("finetune") - demo.pop("finetune") == 4 * 3 * 2  # (ug, ug-Latn, wo, mt) x (mbert, lapt, va) x 2 seeds
+    assert with_ud.pop("task_table") - demo.pop("task_table") == 1
+    assert with_ud == demo
+
+
 @pytest.mark.slow
 def test_demo_study_end_to_end(repo: Path) -> None:
     fast = ["--configfile", "demo/config.yaml", "tests/configs/demo-fast.yaml"]

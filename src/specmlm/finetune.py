@@ -312,7 +312,10 @@ def run_finetune(
     set_threads(settings["threads"])
     device = choose_device()
 
+    started = time.perf_counter()
     train, dev, test = read_splits(spec, files, settings)
+    log.info("read %d / %d / %d train / dev / test sentences in %.1f s",
+             len(train.words), len(dev.words), len(test.words), time.perf_counter() - started)
     labels = spec.labels([train])
     index = {label: i for i, label in enumerate(labels)}
 
@@ -321,6 +324,7 @@ def run_finetune(
     torch.manual_seed(seeds["torch"])
     encoder = kind.build(model_dir, task, train.words, settings)
     model = TaskModel(encoder, spec.head(encoder.output_dim, labels)).to(device)
+    log.info("%s encoder from %s built in %.1f s", kind.name, model_dir, time.perf_counter() - started)
     optimizer = AdamW(parameter_groups(model, encoder.pretrained_module(), settings),
                       correct_bias=settings["bias_correction"])
     run = TrainingLoop(spec, model, optimizer, labels, settings, seeds, device, ckpt_dir,
@@ -332,9 +336,11 @@ def run_finetune(
         gold = [spec.encode(g, index) for g in split.gold] if with_gold else []
         return Data(split, inputs, lengths, gold)
 
-    dev_data = prepare(dev, False)
-    progress = run.fit(prepare(train, True), dev_data, run.resume(), f"{task} {files.test}")
-    results = run.write_and_score({"dev": dev_data, "test": prepare(test, False)}, out_dir)
+    dev_data, train_data, test_data = prepare(dev, False), prepare(train, True), prepare(test, False)
+    log.info("tokenized, %.1f s after the start", time.perf_counter() - started)
+    progress = run.fit(train_data, dev_data, run.resume(), f"{task} {files.test}")
+    log.info("trained, %.1f s after the start", time.perf_counter() - started)
+    results = run.write_and_score({"dev": dev_data, "test": test_data}, out_dir)
     metrics = {
         "run": None if identity is None else dict(identity),
         "task": task,
@@ -358,4 +364,5 @@ def run_finetune(
     }
     write_json(out_dir / "metrics.json", metrics)
     shutil.rmtree(ckpt_dir, ignore_errors=True)
+    log.info("scored and written, %.1f s after the start", time.perf_counter() - started)
     return metrics
