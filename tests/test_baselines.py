@@ -14,10 +14,14 @@ from specmlm.baselines import (
     ner_baseline,
     pos_baseline,
     score_view,
+    transfer_baselines,
+    transfer_score,
     ud_baseline,
 )
+from specmlm.finetune import ViewFiles, read_splits
 from specmlm.formats.conllu import UDSentence
-from specmlm.formats.ner import NerSentence
+from specmlm.formats.ner import NerSentence, write_ner
+from specmlm.tasks.registry import TASKS
 
 DEMO_UD = Path(__file__).resolve().parents[1] / "demo" / "data" / "ud" / "UD_Maltese-MUDT"
 
@@ -108,3 +112,73 @@ def test_score_view_cuts_as_the_runs_do():
     # the issue's table (Maltese POS 84.7) and the demo's cut (400 train, 200 dev and test sentences)
     assert (full.method, round(100 * full.test, 2)) == ("most_frequent_tag", 84.67)
     assert round(100 * cut.test, 2) == 80.19
+
+
+# A transfer pair small enough to count by hand. Source (en) train: Obama PER, Paris LOC, Google
+# ORG, Musa PER, then (third sentence, cut by max_train_sentences=2) Dakar LOC. Target (wo) train:
+# Awa PER, Dakar LOC, then Ndar LOC. Target test gold: Awa, Musa, Dakar, Obama, Ndar (5 spans);
+# dev gold: Awa, Paris (2 spans). Every entry found is typed right, so precision is 1 throughout.
+TRANSFER = {
+    "en/train": [("Obama visited Paris", "B-PER O B-LOC"), ("Google hired Musa", "B-ORG O B-PER"),
+                 ("Dakar is big", "B-LOC O O")],
+    "wo/train": [("Awa dem Dakar", "B-PER O B-LOC"), ("Ndar la", "B-LOC O")],
+    "wo/dev": [("Awa ak Paris", "B-PER O B-LOC")],
+    "wo/test": [("Awa ak Musa dem Dakar", "B-PER O B-PER O B-LOC"), ("Obama ak Ndar", "B-PER O B-LOC")],
+}
+
+
+def f1(found: int, gold: int) -> float:
+    """Span F1 with precision 1: ``found`` of ``gold`` spans tagged, none wrongly."""
+    recall = found / gold
+    return 2 * recall / (1 + recall)
+
+
+@pytest.fixture()
+def pair(tmp_path: Path) -> tuple[Path, dict[str, Path]]:
+    """The source's prepared train file and the target's prepared train, dev and test files."""
+    for name, sentences in TRANSFER.items():
+        write_ner(tmp_path / f"{name}.tsv", [NerSentence(words.split(), tags.split()) for words, tags in sentences])
+    return tmp_path / "en/train.tsv", {split: tmp_path / f"wo/{split}.tsv" for split in ("train", "dev", "test")}
+
+
+def test_transfer_baseline_zero_and_few_shot_by_hand(pair: tuple[Path, dict[str, Path]]) -> None:
+    source, target = pair
+    # zero-shot, the source cut to 2 sentences: Musa and Obama of 5 test spans, Paris of 2 dev spans
+    assert transfer_score([source], target, 0, 2, None) == BaselineScore("gazetteer", pytest.approx(f1(1, 2)),
+                                                                        pytest.approx(f1(2, 5)))
+    # uncut, the source's third sentence adds Dakar
+    assert transfer_score([source], target, 0, None, None).test == pytest.approx(f1(3, 5))
+    # few-shot 1: the target's first train sentence adds Awa and Dakar (not Ndar, its second)
+    assert transfer_score([source], target, 1, 2, None) == BaselineScore("gazetteer", 1.0, pytest.approx(f1(4, 5)))
+    # few-shot 2 finds all; max_eval_sentences=1 scores the first test sentence only (3 of 3)
+    assert transfer_score([source], target, 2, 2, 1).test == 1.0
+    # in-language is the target's own NER baseline: Awa, Dakar, Ndar
+    inside = transfer_score([target["train"]], target, 0, 2, None)
+    assert inside == score_view("ner", target, None, 2, None) and inside.test == pytest.approx(f1(3, 5))
+
+
+def test_transfer_baseline_trains_on_what_the_runs_read(pair: tuple[Path, dict[str, Path]]) -> None:
+    """The gazetteer is fitted on exactly the training sentences finetune.read_splits gives a transfer run."""
+    source, target = pair
+    settings = {"train_files": [str(source)] * 2, "dev_file": str(source), "shots": 1, "max_train_sentences": 4,
+                "max_eval_sentences": None, "pos_column": None}
+    files = ViewFiles(target["train"], target["dev"], target["test"])
+    train, _, test = read_splits(TASKS["ner"], files, settings)
+    # the two source copies concatenated and cut to 4, then the target's first sentence
+    runs_read = [*TRANSFER["en/train"], *TRANSFER["en/train"][:1], *TRANSFER["wo/train"][:1]]
+    assert [s.tokens for s in train.source] == [words.split() for words, _ in runs_read]
+    dev = read_splits(TASKS["ner"], files, {**settings, "dev_file": None})[1]
+    assert transfer_score([source] * 2, target, 1, 4, None) == ner_baseline(train.source, dev.source, test.source)
+
+
+def test_transfer_baselines_table_in_percent(pair: tuple[Path, dict[str, Path]]) -> None:
+    source, target = pair
+    cells = [{"source": "en", "target": "wo", "setting": "zero_shot", "shots": 0, "train_files": [str(source)],
+              "files": target},
+             {"source": "wo", "target": "wo", "setting": "in_language", "shots": 0, "train_files": [str(target["train"])],
+              "files": target}]
+    table = transfer_baselines(cells, 2, None)
+    assert table.to_dict("records") == [
+        {"source": "en", "target": "wo", "setting": "zero_shot", "method": "gazetteer", "dev": 66.67, "test": 57.14},
+        {"source": "wo", "target": "wo", "setting": "in_language", "method": "gazetteer", "dev": 66.67, "test": 75.0},
+    ]

@@ -16,6 +16,10 @@ Each baseline is fitted on the same training sentences as the runs (the first
   typed with the type it has most often; a sentence is tagged left to right, at each token the
   longest entry starting there is taken (exact, case-sensitive match) and tagging resumes after
   it. Scored as strict IOB2 span F1.
+- **NER transfer** (``gazetteer``, :func:`transfer_score`): the same gazetteer, fitted on what a
+  transfer setting's runs train on (``finetune.read_splits``): the source's train sentences cut
+  to ``max_train_sentences``, then, few-shot, the target's first N train sentences; scored on
+  the target's dev and test. In-language it is the target's own NER baseline above.
 
 Every tie between counts goes to the label seen first in training, so the baselines are
 deterministic. The functions are pure: they take sentences, not files, except :func:`score_view`.
@@ -197,7 +201,19 @@ def score_view(task: str, files: dict[str, str | Path], pos_column: str | None,
     return ud_baseline(train, dev, test) if task == "ud" else ner_baseline(train, dev, test)
 
 
+def transfer_score(train_files: Sequence[str | Path], files: dict[str, str | Path], shots: int,
+                   max_train_sentences: int | None, max_eval_sentences: int | None) -> BaselineScore:
+    """The NER baseline of a transfer setting on the target's prepared ``files``, trained on the
+    concatenated ``train_files`` cut to ``max_train_sentences`` plus the target's first ``shots``
+    train sentences: the cut ``finetune.read_splits`` makes, so baseline and runs learn from the same data."""
+    source = [sentence for path in train_files for sentence in read_prepared_ner(path)][:max_train_sentences]
+    train = source + read_prepared_ner(files["train"])[:shots]
+    dev, test = (read_prepared_ner(files[split])[:max_eval_sentences] for split in ("dev", "test"))
+    return ner_baseline(train, dev, test)
+
+
 TABLE_COLUMNS = ["task", "view", "metric", "method", "dev", "test"]
+TRANSFER_COLUMNS = ["source", "target", "setting", "method", "dev", "test"]
 
 
 def baseline_table(cells: Sequence[dict[str, Any]], max_train_sentences: int | None,
@@ -210,3 +226,15 @@ def baseline_table(cells: Sequence[dict[str, Any]], max_train_sentences: int | N
         rows.append({"task": cell["task"], "view": cell["view"], "metric": METRIC[cell["task"]], "method": score.method,
                      "dev": round(100 * score.dev, 2), "test": round(100 * score.test, 2)})
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+def transfer_baselines(cells: Sequence[dict[str, Any]], max_train_sentences: int | None,
+                       max_eval_sentences: int | None) -> pd.DataFrame:
+    """The baseline of each transfer cell (``source``, ``target``, ``setting``, ``train_files``,
+    ``shots``, the target's ``files``), span F1 in percent as in the transfer table."""
+    rows = []
+    for cell in cells:
+        score = transfer_score(cell["train_files"], cell["files"], cell["shots"], max_train_sentences, max_eval_sentences)
+        rows.append({"source": cell["source"], "target": cell["target"], "setting": cell["setting"],
+                     "method": score.method, "dev": round(100 * score.dev, 2), "test": round(100 * score.test, 2)})
+    return pd.DataFrame(rows, columns=TRANSFER_COLUMNS)
