@@ -19,6 +19,10 @@ from specmlm.typology import distances
 ZERO_SHOT_RUN = run_identity("ner", {"source": "en", "target": "ug", "setting": "zero_shot", "variant": "mbert", "seed": "0"})
 POS_RUN = run_identity("pos", {"view": "ug", "variant": "mbert", "seed": "0"})
 BASES = {"mbert": "mbert", "lapt": "mbert", "va": "mbert", "xlmr": "xlmr", "xlmr_lapt": "xlmr"}
+# Test F1 of each (source, target, setting)'s gazetteer, as baselines.transfer_baselines writes it.
+BASELINES = pd.DataFrame({"source": ["en", "en", "ug", "en"], "target": ["ug", "ug", "ug", "mt"],
+                          "setting": ["zero_shot", "few_shot100", "in_language", "zero_shot"], "method": "gazetteer",
+                          "dev": [10.0, 20.0, 30.0, 5.0], "test": [12.5, 30.0, 40.25, 4.0]})
 
 
 def write_metrics(path: Path, f1: object, wildcards: dict[str, str]) -> Path:
@@ -43,7 +47,7 @@ def test_transfer_table_exact_means_and_sample_stds(tmp_path: Path) -> None:
     paths += runs(tmp_path, "few_shot100", "ug", "mbert", [0.625, 0.675])
     paths += runs(tmp_path, "in_language", "ug", "mbert", [0.80, 0.90, 0.85, 0.75, 0.70])
     paths += runs(tmp_path, "zero_shot", "ug", "xlmr_lapt", [0.4125])
-    table = transfer_table(paths, BASES)
+    table = transfer_table(paths, BASES, BASELINES)
     assert list(table.columns) == TABLE_COLUMNS
     rows = {(r.variant, r.setting): r for r in table.itertuples()}
     zero = rows[("mbert", "zero_shot")]
@@ -63,6 +67,17 @@ def test_transfer_table_exact_means_and_sample_stds(tmp_path: Path) -> None:
     assert math.isnan(single.std)
     # In-language first, then zero-shot, then few-shot by size, within a target and variant.
     assert list(table[table.variant == "mbert"].setting) == ["in_language", "zero_shot", "few_shot100"]
+    # Each cell beside its setting's baseline (variants share it), margin = mean - baseline to 2 decimals.
+    assert [(r.variant, r.setting, r.baseline, r.margin) for r in table.itertuples()] == [
+        ("mbert", "in_language", 40.25, 39.75), ("mbert", "zero_shot", 12.5, 47.5), ("mbert", "few_shot100", 30.0, 35.0),
+        ("xlmr_lapt", "zero_shot", 12.5, 28.75)]
+    assert (table["margin"] == (table["mean"] - table["baseline"]).round(2)).all()
+
+
+def test_a_cell_without_its_baseline_is_named(tmp_path: Path) -> None:
+    paths = runs(tmp_path, "few_shot50", "ug", "mbert", [0.5])
+    with pytest.raises(ValueError, match="no baseline for source en, target ug, setting few_shot50"):
+        transfer_table(paths, BASES, BASELINES)
 
 
 @pytest.mark.parametrize(
@@ -80,17 +95,17 @@ def test_bad_runs_are_input_errors(tmp_path: Path, relative: str, content: dict,
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(content))
     with pytest.raises(InputError, match=message) as error:
-        transfer_table([path], BASES)
+        transfer_table([path], BASES, BASELINES)
     assert error.value.path == str(path)
 
 
 def test_run_listed_twice_and_unknown_variant(tmp_path: Path) -> None:
     (path,) = runs(tmp_path, "zero_shot", "mt", "mbert", [0.5])
     with pytest.raises(InputError, match="listed twice"):
-        transfer_table([path, path], BASES)
+        transfer_table([path, path], BASES, BASELINES)
     (other,) = runs(tmp_path, "zero_shot", "mt", "fasttext", [0.5])
     with pytest.raises(ConfigError) as error:
-        transfer_table([other], BASES)
+        transfer_table([other], BASES, BASELINES)
     assert error.value.key == "variants.fasttext.base"
 
 

@@ -21,6 +21,7 @@ from specmlm.errors import InputError
 RUN_KEYS = ("task", "view", "variant", "seed")
 ZERO_SHOT = "zero_shot"
 FEW_SHOT = "few_shot"
+IN_LANGUAGE = "in_language"  # an in-language NER run's setting in the transfer table
 SETTING_PATTERN = f"{ZERO_SHOT}|{FEW_SHOT}[1-9][0-9]*"
 """The settings a transfer run's path may name (a wildcard constraint)."""
 

@@ -18,6 +18,6 @@ VERSIONS: dict[str, int] = {
     "pretrain": 3,
     "fasttext": 1,
     "finetune": 3,
-    "aggregate": 3,
+    "aggregate": 4,
     "baselines": 1,
 }

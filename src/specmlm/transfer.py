@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 
 from specmlm.errors import ConfigError, InputError
-from specmlm.identity import read_run, shots_of
+from specmlm.identity import IN_LANGUAGE, read_run, shots_of
 from specmlm.statistics import spearman
 from specmlm.typology import DISTANCE_KINDS
 
 log = logging.getLogger(__name__)
 
-IN_LANGUAGE = "in_language"
-TABLE_COLUMNS = ["source", "target", "base_model", "variant", "setting", "shots", "mean", "std", "n_seeds"]
+TABLE_COLUMNS = ["source", "target", "base_model", "variant", "setting", "shots", "mean", "std", "n_seeds",
+                 "baseline", "margin"]
 ANALYSIS_COLUMNS = ["quantity", "setting", "base_model", "predictor", "rho", "p_value", "n"]
 DISTANCE_PREDICTORS = (*DISTANCE_KINDS, "script_match")
 UNK_PREDICTORS = ("wunk_prop", "unk_prop")
@@ -59,11 +59,15 @@ def _read_run(path: str | Path) -> dict[str, object]:
     return {**run, "seed": identity["seed"], "score": 100.0 * score, "path": str(path)}
 
 
-def transfer_table(metrics_paths: Iterable[str | Path], base_models: Mapping[str, str]) -> pd.DataFrame:
-    """Mean and sample std (ddof=1, NaN for one seed) of test span F1 in percent, per configuration.
+def transfer_table(metrics_paths: Iterable[str | Path], base_models: Mapping[str, str],
+                   baselines: pd.DataFrame) -> pd.DataFrame:
+    """Mean and sample std (ddof=1, NaN for one seed) of test span F1 in percent, per configuration,
+    beside its trivial baseline, so a transfer cell that learned nothing shows it where it is read.
 
     One row per source × target × variant × setting; ``base_models`` maps each variant to the
     pretrained model it starts from, so that gains can be read within a model family.
+    ``baselines`` (``baselines.transfer_baselines``) has the test F1 of each (source, target,
+    setting)'s gazetteer; ``baseline`` is it and ``margin`` the mean minus it, both to 2 decimals.
     """
     runs = pd.DataFrame([_read_run(path) for path in metrics_paths],
                         columns=["source", "target", "setting", "variant", "seed", "score", "path"])
@@ -78,6 +82,13 @@ def transfer_table(metrics_paths: Iterable[str | Path], base_models: Mapping[str
     table = table.reset_index()
     table["base_model"] = table["variant"].map(base_models)
     table["shots"] = pd.array([None if s == IN_LANGUAGE else shots_of(s) for s in table["setting"]], dtype="Int64")
+    baseline = table.merge(baselines, on=["source", "target", "setting"], how="left")["test"]
+    if baseline.isna().any():
+        lacking = table.loc[baseline.isna().to_numpy(), ["source", "target", "setting"]].iloc[0]
+        raise ValueError(f"no baseline for source {lacking['source']}, target {lacking['target']}, "
+                         f"setting {lacking['setting']}")
+    table["baseline"] = baseline.to_numpy()
+    table["margin"] = (table["mean"] - table["baseline"]).round(2)
     order = table["setting"].map(_setting_order)
     table = table.assign(_order=order).sort_values(["target", "base_model", "variant", "_order", "source"])
     return table[TABLE_COLUMNS].reset_index(drop=True)

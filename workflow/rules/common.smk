@@ -9,7 +9,7 @@ from specmlm import tracked
 from specmlm.config import Study, canonical, validate
 from specmlm.download import sources
 from specmlm.errors import ConfigError
-from specmlm.identity import SETTING_PATTERN, shots_of
+from specmlm.identity import IN_LANGUAGE, SETTING_PATTERN, shots_of
 from specmlm.stages import VERSIONS
 
 min_version("9.0")
@@ -256,6 +256,22 @@ def transfer_settings(wildcards):
             "shots": shots_of(wildcards.setting),
         },
     )
+
+
+def transfer_baseline_cells():
+    """Every (source, target, setting) of the transfer table, with the files its trivial baseline
+    reads: what that setting's runs train on (finetune_transfer's train and the target's own
+    train for few-shot), and the target's splits; an in-language cell is its own source."""
+    cells = []
+    for source, target, setting, shots in dict.fromkeys((r.source, r.target, r.setting, r.shots) for r in STUDY.transfer_runs):
+        cells.append({"source": source, "target": target, "setting": setting, "shots": shots,
+                      "train_files": task_files("ner", source)[:1],
+                      "files": dict(zip(("train", "dev", "test"), task_files("ner", target), strict=True))})
+    for target in dict.fromkeys(r.view for r in STUDY.transfer_in_language):
+        files = dict(zip(("train", "dev", "test"), task_files("ner", target), strict=True))
+        cells.append({"source": target, "target": target, "setting": IN_LANGUAGE, "shots": 0,
+                      "train_files": [files["train"]], "files": files})
+    return cells
 
 
 # --- report -------------------------------------------------------------

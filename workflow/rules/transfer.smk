@@ -1,6 +1,8 @@
 # Cross-lingual NER transfer (the extension): train on a source view, test on a target view,
 # zero-shot or with the target's first N training sentences; then the transfer table, URIEL
 # distances between each pair, and how transfer and its gains follow distance and UNK rates.
+# Each cell of the table sits beside the NER gazetteer baseline of its setting
+# (baselines.transfer_score), fitted on the same training sentences as the setting's runs.
 
 rule finetune_transfer:
     input:
@@ -34,10 +36,13 @@ rule transfer_table:
     input:
         transfer=[f"{run.path}/metrics.json" for run in STUDY.transfer_runs],
         in_language=[f"{run.path}/metrics.json" for run in STUDY.transfer_in_language],
+        data=lambda w: list(dict.fromkeys(path for cell in transfer_baseline_cells()
+                                          for path in [*cell["train_files"], *cell["files"].values()])),
     output:
         report("results/tables/ner_transfer.csv", caption="../report/ner_transfer.rst", category="Transfer"),
     params:
         settings=lambda w: settings("aggregate", {v: spec.get("base", v) for v, spec in config["variants"].items()}),
+        baselines=lambda w: settings("baselines", {"cells": transfer_baseline_cells(), **{key: config["finetune"][key] for key in ("max_train_sentences", "max_eval_sentences")}}),
     retries: 0
     conda:
         "../../envs/specmlm.yaml"
