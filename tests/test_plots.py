@@ -102,9 +102,11 @@ def write_transfer(root: Path) -> None:
     for target in TRANSFER_TARGETS:
         for variant in ("mbert", "lapt", "va"):
             for setting, shots in (("zero-shot", 0), ("few-shot", 10), ("few-shot", 100)):
+                mean, baseline = round(float(rng.uniform(20, 90)), 2), 5.0 + shots / 10  # one gazetteer per setting
                 rows.append({"source": "en", "target": target, "base_model": "mbert", "variant": variant,
-                             "setting": setting, "shots": shots, "mean": round(float(rng.uniform(20, 90)), 2),
-                             "std": round(float(rng.uniform(0.5, 4)), 2), "n_seeds": 3})
+                             "setting": setting, "shots": shots, "mean": mean,
+                             "std": round(float(rng.uniform(0.5, 4)), 2), "n_seeds": 3, "baseline": baseline,
+                             "margin": round(mean - baseline, 2)})
     pd.DataFrame(rows).to_csv(root / "tables/ner_transfer.csv", index=False)
     distances = []
     for i, target in enumerate(TRANSFER_TARGETS):

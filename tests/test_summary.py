@@ -180,7 +180,7 @@ def allowed_numbers(tables: Path) -> set[float]:
                         if (v, "va") in cells.index and (v, "mbert") in cells.index}
         numbers |= {round(float(f"{u:.4f}"), 3) for u in tokenization["unk_prop"]}  # printed with 4 decimals
     transfer = pd.read_csv(tables / "ner_transfer.csv")
-    numbers |= {round(v, 2) for c in ("mean", "std") for v in transfer[c].dropna()}
+    numbers |= {round(v, 2) for c in ("mean", "std", "baseline", "margin") for v in transfer[c].dropna()}
     for (target, shots), cell in transfer.groupby(["target", "shots"]):  # each variant against mBERT
         base = cell.set_index("variant")["mean"]
         numbers |= {round(base[v] - base["mbert"], 2) for v in base.index}

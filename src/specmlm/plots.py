@@ -33,6 +33,7 @@ from specmlm.curves import COLUMNS as CURVE_COLUMNS
 from specmlm.errors import ConfigError, InputError
 from specmlm.representations import KINDS
 from specmlm.statistics import spearman
+from specmlm.transfer import TABLE_COLUMNS as TRANSFER_COLUMNS
 from specmlm.transfer_findings import keyed, setting_label, transfer_pairs
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
         "view", "language", "script", "type", "tokenizer", "dataset", "split", "words", "subwords", "unk",
         "words_with_unk", "continuation", "fertility", "continuation_prop", "unk_prop", "wunk_prop",
     ],
-    "ner_transfer": ["source", "target", "base_model", "variant", "setting", "shots", "mean", "std", "n_seeds"],
+    "ner_transfer": TRANSFER_COLUMNS,
     "distances": ["source", "target", "syntactic", "phonological", "inventory", "genetic", "geographic", "script_match"],
     "learning_curves": CURVE_COLUMNS,
 }

@@ -3,9 +3,11 @@
 The question the project asks is what specializing a multilingual encoder to a distant target
 (LAPT, VA) does to cross-lingual NER. From the transfer table (``ner_transfer.csv``, F1 in
 percent, mean and sample std over seeds) this module writes, per source -> target pair: the
-grid of each variant in-language, zero-shot and few-shot; how much of its in-language F1 each
-variant reaches zero-shot; and whether each specialization moves zero-shot and few-shot F1
-beyond seed noise (the larger of the two sample stds), against its own base model's variant.
+grid of each variant in-language, zero-shot and few-shot, each cell with its margin over its
+setting's trivial baseline (the gazetteer of ``baselines.transfer_score``), shown in a last row;
+how much of its in-language F1 each variant reaches zero-shot; and whether each specialization
+moves zero-shot and few-shot F1 beyond seed noise (the larger of the two sample stds), against
+its own base model's variant.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def transfer_pairs(table: pd.DataFrame) -> list[tuple[str, str, pd.DataFrame]]:
 
 def _cell(row: pd.Series) -> str:
     std = "–" if pd.isna(row["std"]) else f"{row['std']:.2f}"
-    return f"{row['mean']:.2f} ± {std} (n={int(row['n_seeds'])})"
+    return f"{row['mean']:.2f} ± {std} (n={int(row['n_seeds'])}) [{row['margin']:+.2f}]"
 
 
 def _noise(*stds: float) -> float:
@@ -89,7 +91,9 @@ def render_transfer(table: pd.DataFrame) -> list[str]:
     lines = ["## Cross-lingual NER transfer: the study's question", "",
              "Test span F1 (%) on the target, mean ± sample std over seeds (n seeds). In-language trains on the "
              "target; zero-shot on the source only; few-shot on the source plus the target's first N training "
-             "sentences. Does specializing the encoder to the target help transfer to it, and how much of the "
+             "sentences. `[±m]` is the cell's margin over its setting's trivial baseline (the last row: an "
+             "exact-match gazetteer of the entities in the setting's training sentences, longest match first). "
+             "Does specializing the encoder to the target help transfer to it, and how much of the "
              "in-language score does zero-shot reach?", "", f"*Caveats.* {CAVEATS}", ""]
     for source, target, pair in transfer_pairs(table):
         settings = sorted(set(pair["key"]))
@@ -101,6 +105,8 @@ def render_transfer(table: pd.DataFrame) -> list[str]:
             rows = pair[pair["variant"] == variant].set_index("key")
             lines.append(f"| {variant} | " + " | ".join(_cell(rows.loc[s]) if s in rows.index else "–"
                                                       for s in settings) + " |")
+        baselines = pair.groupby("key")["baseline"].first()
+        lines.append("| baseline (gazetteer) | " + " | ".join(f"{baselines[s]:.2f}" for s in settings) + " |")
         lines.append("")
         for row in found["reach"]:
             lines.append(f"- {row['variant']}: zero-shot reaches {100 * row['share']:.0f} % of its in-language F1 "
