@@ -86,6 +86,11 @@ def test_demo_study_end_to_end(repo: Path) -> None:
     for variant in ("mbert", "lapt", "va"):
         # English -> Wolof zero-shot learns something, and less than training on Wolof itself.
         assert 0 < cells[(variant, "zero_shot")] < cells[(variant, "in_language")]
+    # Each transfer cell beside its setting's gazetteer; in-language that is the target's own NER baseline.
+    assert transfer[["baseline", "margin"]].notna().all().all()
+    assert (transfer["margin"] == (transfer["mean"] - transfer["baseline"]).round(2)).all()
+    wolof = baselines.query("task == 'ner' and view == 'wo'")["test"].item()
+    assert (transfer.loc[transfer["setting"] == "in_language", "baseline"] == wolof).all()
     assert (repo / "results/plots/scores_pos.png").is_file()
     assert (repo / "results/plots/learning_curves.png").is_file()
     curves = pd.read_csv(tables / "learning_curves.csv")
