@@ -231,6 +231,11 @@ def run_settings(wildcards):
     )
 
 
+def baseline_cut():
+    """The sentences every baseline is fitted and scored on: the runs' shared cut."""
+    return {key: config["finetune"][key] for key in ("max_train_sentences", "max_eval_sentences")}
+
+
 def baseline_cells():
     """Every (task, view) of the study's runs, with the prepared files its trivial baseline reads."""
     cells = []
@@ -263,7 +268,8 @@ def transfer_baseline_cells():
     reads: what that setting's runs train on (finetune_transfer's train and the target's own
     train for few-shot), and the target's splits; an in-language cell is its own source."""
     cells = []
-    for source, target, setting, shots in dict.fromkeys((r.source, r.target, r.setting, r.shots) for r in STUDY.transfer_runs):
+    trained = dict.fromkeys((r.source, r.target, r.setting, r.shots) for r in STUDY.transfer_runs)
+    for source, target, setting, shots in trained:
         cells.append({"source": source, "target": target, "setting": setting, "shots": shots,
                       "train_files": task_files("ner", source)[:1],
                       "files": dict(zip(("train", "dev", "test"), task_files("ner", target), strict=True))})
