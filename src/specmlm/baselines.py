@@ -22,7 +22,8 @@ Each baseline is fitted on the same training sentences as the runs (the first
   the target's dev and test. In-language it is the target's own NER baseline above.
 
 Every tie between counts goes to the label seen first in training, so the baselines are
-deterministic. The functions are pure: they take sentences, not files, except :func:`score_view`.
+deterministic. The functions are pure: they take sentences, not files, except :func:`score_view`,
+:func:`transfer_score` and the tables built on them.
 """
 
 from __future__ import annotations
