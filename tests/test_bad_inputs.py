@@ -419,7 +419,7 @@ def test_through_snakemake_each_bad_input_is_one_message_and_no_traceback(tmp_pa
     (bad / "corpus.txt").write_bytes(gzip.compress(TEXT_GOOD.encode()))
     study = _absolute(yaml.safe_load((REPO / "demo" / "config.yaml").read_text(encoding="utf-8")))
     study["study"] = {"name": "bad", "languages": ["wo", "mt"], "tasks": ["pos"], "variants": ["mbert"], "seeds": [0]}
-    study.pop("transfer")
+    assert "transfer" not in study
     wo, mt = study["languages"]["wo"], study["languages"]["mt"]
     wo["ud"]["files"] = {split: f"bad/{split}.conllu" for split in SPLITS}
     wo["text"]["files"] = ["bad/corpus.txt"]

@@ -11,6 +11,7 @@ from specmlm.baselines import (
     BaselineScore,
     Gazetteer,
     TagLexicon,
+    baseline_table,
     ner_baseline,
     pos_baseline,
     score_view,
@@ -114,6 +115,15 @@ def test_score_view_cuts_as_the_runs_do():
     assert round(100 * cut.test, 2) == 80.19
 
 
+def test_each_baseline_is_cut_as_its_tasks_runs_are() -> None:
+    """A task may set its own cut (``tasks.<task>.finetune``); its baselines follow it, not the shared one."""
+    files = {split: DEMO_UD / f"mt_mudt-ud-{split}.conllu" for split in ("train", "dev", "test")}
+    cells = [{"task": task, "view": "mt", "pos_column": "xpos", "files": files, "max_train_sentences": train,
+              "max_eval_sentences": evaluated} for task, train, evaluated in (("pos", 400, 200), ("ud", None, None))]
+    table = baseline_table(cells)
+    assert table[["task", "test"]].to_dict("records") == [{"task": "pos", "test": 80.19}, {"task": "ud", "test": 27.17}]
+
+
 # A transfer pair small enough to count by hand. Source (en) train: Obama PER, Paris LOC, Google
 # ORG, Musa PER, then (third sentence, cut by max_train_sentences=2) Dakar LOC. Target (wo) train:
 # Awa PER, Dakar LOC, then Ndar LOC. Target test gold: Awa, Musa, Dakar, Obama, Ndar (5 spans);
@@ -173,11 +183,12 @@ def test_transfer_baseline_trains_on_what_the_runs_read(pair: tuple[Path, dict[s
 
 def test_transfer_baselines_table_in_percent(pair: tuple[Path, dict[str, Path]]) -> None:
     source, target = pair
+    cut = {"max_train_sentences": 2, "max_eval_sentences": None}
     cells = [{"source": "en", "target": "wo", "setting": "zero_shot", "shots": 0, "train_files": [str(source)],
-              "files": target},
+              "files": target, **cut},
              {"source": "wo", "target": "wo", "setting": "in_language", "shots": 0, "train_files": [str(target["train"])],
-              "files": target}]
-    table = transfer_baselines(cells, 2, None)
+              "files": target, **cut}]
+    table = transfer_baselines(cells)
     assert table.to_dict("records") == [
         {"source": "en", "target": "wo", "setting": "zero_shot", "method": "gazetteer", "dev": 66.67, "test": 57.14},
         {"source": "wo", "target": "wo", "setting": "in_language", "method": "gazetteer", "dev": 66.67, "test": 75.0},

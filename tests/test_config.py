@@ -99,11 +99,14 @@ def test_demo_config_is_valid(demo: dict) -> None:
         (lambda c: c["study"]["seeds"].append(9), "study.seeds.5", "seed set 9 does not exist"),
         (lambda c: c["variants"]["lapt"].update(base="xlm"), "variants.lapt.base", "base model 'xlm'"),
         (lambda c: c["variants"]["va"].update(finetune={"checkpoint_every_s": 60}), "variants.va.finetune.checkpoint_every_s", "run-only setting"),
+        (lambda c: c["variants"]["va"].update(finetune={"max_train_sentences": 100}), "variants.va.finetune.max_train_sentences",
+         "one trivial baseline fits them all"),
         (lambda c: c["finetune"].update(checkpoint_every_s=-1), "finetune.checkpoint_every_s", "less than the minimum"),
         (lambda c: c["finetune"].update(layer_dropout=1), "finetune.layer_dropout", "greater than or equal to the maximum"),
         (lambda c: c["variants"]["fasttext"]["finetune"].update(bilstm={"ud": {"layers": 0}}), "variants.fasttext.finetune.bilstm", "is not valid under any of the given schemas"),
         (lambda c: c["pretrain"]["scratch"].update(instances="packed"), "pretrain.scratch.instances", "is not one of"),
-        (lambda c: c["tasks"]["ud"].update(finetune={"lr_head": 0.1}), "tasks.ud.finetune", "Additional properties"),
+        (lambda c: c["tasks"]["ud"].update(finetune={"weight_decay": 0.1}), "tasks.ud.finetune", "Additional properties"),
+        (lambda c: c["tasks"]["pos"].update(finetune={"max_train_sentences": 0}), "tasks.pos.finetune.max_train_sentences", "0 is not valid under any of the given schemas"),
         (lambda c: c["tasks"]["pos"].update(finetune={"patience": 0}), "tasks.pos.finetune.patience", "less than the minimum"),
         (lambda c: c["languages"]["ug"]["translit"].update({"ug-Cyrl": {"scheme": "klingon"}}), "languages.ug.translit.ug-Cyrl.scheme", "is not one of"),
         (lambda c: c["languages"]["ga"]["batch_size"].pop("ner"), "languages.ga.batch_size.ner", "needs batch sizes for ner"),
@@ -160,6 +163,9 @@ def demo(monkeypatch: pytest.MonkeyPatch) -> dict:
     return load(REPO / "demo" / "config.yaml")
 
 
+TRANSFER = {"sources": ["en"], "targets": ["wo"], "shots": [0], "variants": ["mbert"]}
+
+
 @pytest.mark.parametrize(
     ("edit", "key", "message"),
     [
@@ -169,13 +175,14 @@ def demo(monkeypatch: pytest.MonkeyPatch) -> dict:
         (lambda c: c["study"].update(languages=[]), "study.languages", "[] should be non-empty"),
         (lambda c: c["study"].update(tasks=[]), "study.tasks", "[] should be non-empty"),
         (lambda c: c["study"].update(variants=[]), "study.variants", "[] should be non-empty"),
-        (lambda c: (c.pop("transfer"), c["study"].update(languages=["mt"], tasks=["ner"])), "study",
+        (lambda c: c["study"].update(languages=["mt"], tasks=["ner"]), "study",
          "no runs: none of the study's languages (mt) has data for its tasks (ner)"),
         (lambda c: c["languages"]["wo"]["ud"]["files"].update(train="demo/data/ud/wo-train.conllu"), "languages.wo.ud.files.train",
          "demo/data/ud/wo-train.conllu does not exist"),
         (lambda c: c["languages"]["wo"]["text"]["files"].append("file:///nowhere/wo.txt"), "languages.wo.text.files.1",
          "file:///nowhere/wo.txt does not exist"),
-        (lambda c: c["languages"]["en"]["ner"]["files"].update(dev="en/dev"), "languages.en.ner.files.dev", "en/dev does not exist"),
+        (lambda c: (c.update(transfer=TRANSFER), c["languages"]["en"]["ner"]["files"].update(dev="en/dev")),
+         "languages.en.ner.files.dev", "en/dev does not exist"),  # a transfer source is in the study
         (lambda c: c["base_models"]["mbert"]["build"]["text"].append("demo/data/text/xx.txt"), "base_models.mbert.build.text.7",
          "demo/data/text/xx.txt does not exist"),
         (lambda c: c["base_models"].update(mbert={"source": "./models/mbert"}), "base_models.mbert.source", "./models/mbert does not exist"),
@@ -201,7 +208,7 @@ def test_a_file_modified_in_the_future_is_named(demo: dict, tmp_path: Path) -> N
 def test_a_missing_file_of_a_language_outside_the_study_is_no_error(demo: dict) -> None:
     config = copy.deepcopy(demo)
     config["languages"]["en"]["ner"]["files"]["dev"] = "en/dev"
-    config.pop("transfer")
+    assert "transfer" not in config  # the demo's English is a transfer source only in the end-to-end test
     validate(config)
 
 
@@ -224,7 +231,7 @@ def test_duplicate_keys_name_the_key_the_file_and_both_lines(tmp_path: Path, mon
     ("edit", "message"),
     [
         (lambda text: text.replace("  seeds: [0, 1]\n", "  seeds: [0, 1]\n  seeds: [0]\n"),
-         "config key 'study.seeds': appears twice in bad.yaml (lines 16 and 17); YAML keeps only the last, so the first would be ignored"),
+         "config key 'study.seeds': appears twice in bad.yaml (lines 17 and 18); YAML keeps only the last, so the first would be ignored"),
         (lambda text: text.replace("seeds: [0, 1]", "seeds: [0, 1.0]"), "config key 'study.seeds.1': 1.0 is not of type 'integer'"),
         (lambda text: text.replace("test: 0.1}", "test: 0.2}"), "config key 'text_defaults.split': train + valid + test sum to 1.1; they must sum to 1"),
         (lambda text: text.replace("wo/bible-corpus_Wolof-NT.verses.txt", "wo/bible.txt"),

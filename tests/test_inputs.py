@@ -56,7 +56,7 @@ def _write_study(work: Path) -> None:
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         (work / name).write_text(text, encoding="utf-8")
     config = yaml.safe_load((REPO / "demo/config.yaml").read_text(encoding="utf-8"))
-    config.pop("transfer")
+    assert "transfer" not in config
     config["study"].update(languages=["wo", "mt"], tasks=["pos", "ner"], variants=["mbert"])
     config["base_models"]["mbert"]["build"].update(vocab="data/vocab.txt", text=["data/base.txt"])
     languages = config["languages"]

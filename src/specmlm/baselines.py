@@ -217,25 +217,26 @@ TABLE_COLUMNS = ["task", "view", "metric", "method", "dev", "test"]
 TRANSFER_COLUMNS = ["source", "target", "setting", "method", "dev", "test"]
 
 
-def baseline_table(cells: Sequence[dict[str, Any]], max_train_sentences: int | None,
-                   max_eval_sentences: int | None) -> pd.DataFrame:
+def baseline_table(cells: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """``results/tables/baselines.csv``: one row per cell (``task``, ``view``, ``pos_column``,
-    ``files``), scores in percent as in the task tables."""
+    ``files`` and the task's cut, ``max_train_sentences`` and ``max_eval_sentences``), scores in
+    percent as in the task tables."""
     rows = []
     for cell in cells:
-        score = score_view(cell["task"], cell["files"], cell["pos_column"], max_train_sentences, max_eval_sentences)
+        score = score_view(cell["task"], cell["files"], cell["pos_column"], cell["max_train_sentences"],
+                           cell["max_eval_sentences"])
         rows.append({"task": cell["task"], "view": cell["view"], "metric": METRIC[cell["task"]], "method": score.method,
                      "dev": round(100 * score.dev, 2), "test": round(100 * score.test, 2)})
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
-def transfer_baselines(cells: Sequence[dict[str, Any]], max_train_sentences: int | None,
-                       max_eval_sentences: int | None) -> pd.DataFrame:
+def transfer_baselines(cells: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """The baseline of each transfer cell (``source``, ``target``, ``setting``, ``train_files``,
-    ``shots``, the target's ``files``), span F1 in percent as in the transfer table."""
+    ``shots``, the target's ``files`` and NER's cut), span F1 in percent as in the transfer table."""
     rows = []
     for cell in cells:
-        score = transfer_score(cell["train_files"], cell["files"], cell["shots"], max_train_sentences, max_eval_sentences)
+        score = transfer_score(cell["train_files"], cell["files"], cell["shots"], cell["max_train_sentences"],
+                               cell["max_eval_sentences"])
         rows.append({"source": cell["source"], "target": cell["target"], "setting": cell["setting"],
                      "method": score.method, "dev": round(100 * score.dev, 2), "test": round(100 * score.test, 2)})
     return pd.DataFrame(rows, columns=TRANSFER_COLUMNS)

@@ -27,6 +27,7 @@ from specmlm.settings import FinetuneSettings
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 TASK_DATA = {"pos": "ud", "ud": "ud", "ner": "ner"}
+DATA_CUT = ("max_train_sentences", "max_eval_sentences")  # fine-tuning settings that decide a view's sentences
 
 
 def _dotted(path: Any) -> str:
@@ -121,6 +122,10 @@ def _check_references(config: dict[str, Any]) -> None:
             if key in FinetuneSettings.run_only():
                 raise ConfigError(f"variants.{name}.finetune.{key}",
                                   "a run-only setting; set it in the shared 'finetune' section, which the script reads")
+            if key in DATA_CUT:
+                raise ConfigError(f"variants.{name}.finetune.{key}",
+                                  "the data a view's runs see is the same for every variant, so that one trivial "
+                                  "baseline fits them all; set it in 'finetune' or 'tasks.<task>.finetune'")
         section = kind.pretrain_section(variant)
         if kind.section_key and section not in config["pretrain"]:
             raise ConfigError(f"variants.{name}.{kind.section_key}", f"pretrain section {section!r} is not defined under 'pretrain'")
@@ -328,7 +333,7 @@ class Study:
 
     def finetune_settings(self, task: str, variant: str) -> dict[str, Any]:
         """A run's fine-tuning settings from the config: the shared ``finetune`` section, then the
-        task's epoch budget (``tasks.<task>.finetune``), then the variant's own settings; without
+        task's own (``tasks.<task>.finetune``), then the variant's own settings; without
         the run-only ones (the script reads those itself), so that changing how often a run
         checkpoints reruns nothing."""
         merged = {**self.config["finetune"], **self.config["tasks"][task].get("finetune", {}),

@@ -8,7 +8,7 @@ rule baselines:
     output:
         report("results/tables/baselines.csv", caption="../report/baselines.rst", category="Tables"),
     params:
-        settings=lambda w: settings("baselines", {"cells": baseline_cells(), **baseline_cut()}),
+        settings=lambda w: settings("baselines", {"cells": baseline_cells()}),
     retries: 0
     conda:
         "../../envs/specmlm.yaml"

@@ -231,9 +231,11 @@ def run_settings(wildcards):
     )
 
 
-def baseline_cut():
-    """The sentences every baseline is fitted and scored on: the runs' shared cut."""
-    return {key: config["finetune"][key] for key in ("max_train_sentences", "max_eval_sentences")}
+def baseline_cut(task):
+    """The sentences a task's baselines are fitted and scored on: the cut of its runs (no variant
+    may set its own, the config check says so)."""
+    merged = {**config["finetune"], **config["tasks"][task].get("finetune", {})}
+    return {key: merged.get(key) for key in ("max_train_sentences", "max_eval_sentences")}
 
 
 def baseline_cells():
@@ -243,7 +245,7 @@ def baseline_cells():
         lang = config["languages"][VIEWS[view].language]
         files = task_files(task, view)
         cells.append({"task": task, "view": view, "pos_column": lang["ud"]["pos_column"] if "ud" in lang else None,
-                      "files": dict(zip(("train", "dev", "test"), files, strict=True))})
+                      "files": dict(zip(("train", "dev", "test"), files, strict=True)), **baseline_cut(task)})
     return cells
 
 
@@ -272,11 +274,12 @@ def transfer_baseline_cells():
     for source, target, setting, shots in trained:
         cells.append({"source": source, "target": target, "setting": setting, "shots": shots,
                       "train_files": task_files("ner", source)[:1],
-                      "files": dict(zip(("train", "dev", "test"), task_files("ner", target), strict=True))})
+                      "files": dict(zip(("train", "dev", "test"), task_files("ner", target), strict=True)),
+                      **baseline_cut("ner")})
     for target in dict.fromkeys(r.view for r in STUDY.transfer_in_language):
         files = dict(zip(("train", "dev", "test"), task_files("ner", target), strict=True))
         cells.append({"source": target, "target": target, "setting": IN_LANGUAGE, "shots": 0,
-                      "train_files": [files["train"]], "files": files})
+                      "train_files": [files["train"]], "files": files, **baseline_cut("ner")})
     return cells
 
 

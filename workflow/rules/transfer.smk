@@ -42,7 +42,7 @@ rule transfer_table:
         report("results/tables/ner_transfer.csv", caption="../report/ner_transfer.rst", category="Transfer"),
     params:
         settings=lambda w: settings("aggregate", {v: spec.get("base", v) for v, spec in config["variants"].items()}),
-        baselines=lambda w: settings("baselines", {"cells": transfer_baseline_cells(), **baseline_cut()}),
+        baselines=lambda w: settings("baselines", {"cells": transfer_baseline_cells()}),
     retries: 0
     conda:
         "../../envs/specmlm.yaml"

@@ -8,7 +8,7 @@ from specmlm.logs import stage_log
 
 with stage_log(snakemake.log[0]) as log:
     settings = json.loads(snakemake.params.settings)["settings"]
-    table = baseline_table(settings["cells"], settings["max_train_sentences"], settings["max_eval_sentences"])
+    table = baseline_table(settings["cells"])
     with atomic_open(snakemake.output[0]) as handle:
         table.to_csv(handle, index=False)
     log.info("%d baselines", len(table))

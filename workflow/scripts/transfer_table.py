@@ -10,8 +10,7 @@ from specmlm.transfer import transfer_table
 
 with stage_log(snakemake.log[0], snakemake.output) as log:
     bases = json.loads(snakemake.params.settings)["settings"]
-    cut = json.loads(snakemake.params.baselines)["settings"]
-    baselines = transfer_baselines(cut["cells"], cut["max_train_sentences"], cut["max_eval_sentences"])
+    baselines = transfer_baselines(json.loads(snakemake.params.baselines)["settings"]["cells"])
     log.info("baselines:\n%s", baselines.to_string(index=False))
     table = transfer_table([*snakemake.input.transfer, *snakemake.input.in_language], bases, baselines)
     with atomic_open(snakemake.output[0]) as handle:
