@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -59,6 +60,14 @@ def test_the_ud_overlay_adds_the_demos_parsing_runs_and_nothing_else(repo: Path)
     assert with_ud == demo
 
 
+def test_held_out_languages_join_the_demo_by_config_alone(repo: Path) -> None:
+    dry = snakemake(repo, "-n", "--configfile", "demo/config.yaml", "demo/heldout.yaml").stdout
+    jobs = planned_jobs(dry)
+    assert jobs["finetune"] == 2 * 2 and jobs["fetch_ud"] == 2 and jobs["baselines"] == 1
+    runs = {run for line in planned_outputs(dry) for run in re.findall(r"results/runs/(\w+/[\w-]+/\w+/seed\d)/", line)}
+    assert runs == {f"pos/{lang}/mbert/seed{seed}" for lang in ("ga", "vi") for seed in (0, 1)}
+
+
 @pytest.mark.slow
 def test_demo_study_end_to_end(repo: Path) -> None:
     fast = ["--configfile", "demo/config.yaml", "tests/configs/demo-fast.yaml"]
@@ -74,6 +83,15 @@ def test_demo_study_end_to_end(repo: Path) -> None:
         assert (tables / f"{task}.md").read_text(encoding="utf-8").startswith("| view |")
         assert rows["baseline"].notna().all()
         assert (rows["margin"] == (rows["mean"] - rows["baseline"]).round(2)).all()
+    # Learning: POS trains to convergence here (tests/configs/demo-fast.yaml), and every mBERT-family
+    # cell beats its view's trivial baseline, fitted on the same 600 sentences. Not in Uyghur's Arabic
+    # script, where mBERT's vocabulary turns 16% of the words into [UNK], as for the paper's own mBERT
+    # (PAPER §10.1): there the assertion is the paper's finding, that transliteration rescues it.
+    pos = pd.read_csv(tables / "pos.csv").set_index(["view", "variant"])
+    for view in ("ug-Latn", "wo"):
+        for variant in ("mbert", "lapt", "va"):
+            assert pos.loc[(view, variant), "margin"] > 1, pos.loc[view]
+    assert pos.loc[("ug-Latn", "mbert"), "mean"] > pos.loc[("ug", "mbert"), "mean"] + 5
     baselines = pd.read_csv(tables / "baselines.csv")
     assert len(baselines) == 3 + 3 + 1 and baselines[["dev", "test"]].gt(0).all().all()
     tokenization = pd.read_csv(tables / "tokenization.csv")
