@@ -264,11 +264,15 @@ def test_learning_curves_plot_a_panel_per_task_and_view(drawn: tuple[Path, dict[
 
 
 def test_transfer_settings_plot_has_a_panel_per_pair_and_a_bar_per_variant_and_setting(
-        drawn: tuple[Path, dict[str, Any]]) -> None:
+        study: Path, drawn: tuple[Path, dict[str, Any]]) -> None:
     panels = drawn[1]["transfer_settings"]["panels"]
     assert [(p["source"], p["target"]) for p in panels] == [("en", t) for t in TRANSFER_TARGETS]
     assert all(p["series"] == {"mbert": 3, "lapt": 3, "va": 3} for p in panels)
     assert panels[0]["ylabel"] == f"NER span F1 on {TRANSFER_TARGETS[0]} test (%)"
+    table = pd.read_csv(study / "ner_transfer.csv")
+    for panel in panels:  # each setting's baseline line at the table's baseline
+        rows = table[table["target"] == panel["target"]].drop_duplicates(["setting", "shots"])
+        assert sorted(panel["baselines"].values()) == sorted(rows["baseline"].astype(float))
 
 
 def test_absent_tables_skip_their_plots_with_a_reason(tmp_path: Path) -> None:

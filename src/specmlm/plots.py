@@ -494,7 +494,8 @@ def plot_transfer(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> tu
 
 def plot_transfer_settings(tables: dict[str, pd.DataFrame], config: dict[str, Any]) -> tuple[Figure, dict[str, Any]]:
     """The study's question at a glance: per source -> target, each variant's F1 in-language,
-    zero-shot and few-shot, bars at the mean over seeds with the sample std as error bars."""
+    zero-shot and few-shot, bars at the mean over seeds with the sample std as error bars, and
+    each setting's trivial baseline (its gazetteer) as a dotted line across its group."""
     transfer = keyed(_require(tables, "ner_transfer"))
     found = transfer_pairs(transfer)
     fig = Figure(figsize=(max(6.0, 1.6 * transfer["key"].nunique() + 3.0), 3.6 * len(found)), layout="constrained")
@@ -512,12 +513,16 @@ def plot_transfer_settings(tables: dict[str, pd.DataFrame], config: dict[str, An
             ax.bar(positions, rows["mean"], width, yerr=rows["std"].fillna(0.0), capsize=3,
                    color=colours[variant], label=display(variant), zorder=2)
             series[variant] = int(rows["mean"].notna().sum())
+        baselines = pair.drop_duplicates("key").set_index("key")["baseline"].reindex(keys)
+        ax.hlines(baselines, np.arange(len(keys)) - 0.45, np.arange(len(keys)) + 0.45, zorder=3, **BASELINE_STYLE)
         ax.set_xticks(np.arange(len(keys)), [setting_label(k) for k in keys])
         ax.set_ylabel(f"NER span F1 on {target} test (%)")
         ax.set_title(f"{source} -> {target}: in-language, zero-shot and few-shot (mean ± std over seeds)", fontsize=10)
         ax.grid(axis="y", color="0.93", zorder=0)
-        ax.legend(fontsize=8)
-        described.append(_panel(ax, series, source=source, target=target))
+        handles = ax.get_legend_handles_labels()[0]
+        ax.legend(handles=[*handles, Line2D([], [], label="trivial baseline", **BASELINE_STYLE)], fontsize=8)
+        described.append(_panel(ax, series, source=source, target=target,
+                                baselines={setting_label(k): float(v) for k, v in baselines.items()}))
     title = "Cross-lingual NER: each variant in-language, zero-shot and few-shot"
     fig.suptitle(title, fontsize=11)
     return fig, {"title": title, "panels": described}
