@@ -53,6 +53,19 @@ def test_finetune_settings_merge_shared_task_and_variant(paper: dict) -> None:
     assert study.finetune_settings("ud", "fasttext")["weight_decay"] == 0.0
 
 
+def test_a_tasks_data_cut_is_its_own_and_every_variants(paper: dict) -> None:
+    config = copy.deepcopy(paper)
+    config["finetune"]["max_eval_sentences"] = 80
+    config["tasks"]["pos"]["finetune"] = {"max_train_sentences": 600, "max_eval_sentences": 200}
+    validate(config)
+    study = Study(config)
+    assert study.data_cut("pos") == {"max_train_sentences": 600, "max_eval_sentences": 200}
+    assert study.data_cut("ud") == {"max_train_sentences": None, "max_eval_sentences": 80}
+    for variant in config["variants"]:
+        settings = study.finetune_settings("pos", variant)
+        assert {key: settings[key] for key in study.data_cut("pos")} == study.data_cut("pos")
+
+
 def test_each_kind_is_one_entry_the_rules_read(paper: dict) -> None:
     """What every job of a variant reads follows from its kind's entry in representations.KINDS."""
     schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text(encoding="utf-8"))

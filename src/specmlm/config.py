@@ -336,9 +336,17 @@ class Study:
         task's own (``tasks.<task>.finetune``), then the variant's own settings; without
         the run-only ones (the script reads those itself), so that changing how often a run
         checkpoints reruns nothing."""
-        merged = {**self.config["finetune"], **self.config["tasks"][task].get("finetune", {}),
-                  **self.variant(variant).get("finetune", {})}
+        merged = {**self._task_settings(task), **self.variant(variant).get("finetune", {})}
         return {key: value for key, value in merged.items() if key not in FinetuneSettings.run_only()}
+
+    def data_cut(self, task: str) -> dict[str, int | None]:
+        """The sentences every run of a task trains and is scored on, and so its trivial baselines:
+        the task's own, as no variant may set a cut (``_check_references``)."""
+        settings = self._task_settings(task)
+        return {key: settings.get(key) for key in DATA_CUT}
+
+    def _task_settings(self, task: str) -> dict[str, Any]:
+        return {**self.config["finetune"], **self.config["tasks"][task].get("finetune", {})}
 
     def batch_size(self, task: str, view: str, variant: str) -> int:
         return self.batch_size_of_language(task, self.views[view].language, variant)

@@ -231,13 +231,6 @@ def run_settings(wildcards):
     )
 
 
-def baseline_cut(task):
-    """The sentences a task's baselines are fitted and scored on: the cut of its runs (no variant
-    may set its own, the config check says so)."""
-    merged = {**config["finetune"], **config["tasks"][task].get("finetune", {})}
-    return {key: merged.get(key) for key in ("max_train_sentences", "max_eval_sentences")}
-
-
 def baseline_cells():
     """Every (task, view) of the study's runs, with the prepared files its trivial baseline reads."""
     cells = []
@@ -245,7 +238,7 @@ def baseline_cells():
         lang = config["languages"][VIEWS[view].language]
         files = task_files(task, view)
         cells.append({"task": task, "view": view, "pos_column": lang["ud"]["pos_column"] if "ud" in lang else None,
-                      "files": dict(zip(("train", "dev", "test"), files, strict=True)), **baseline_cut(task)})
+                      "files": dict(zip(("train", "dev", "test"), files, strict=True)), **STUDY.data_cut(task)})
     return cells
 
 
@@ -275,11 +268,11 @@ def transfer_baseline_cells():
         cells.append({"source": source, "target": target, "setting": setting, "shots": shots,
                       "train_files": task_files("ner", source)[:1],
                       "files": dict(zip(("train", "dev", "test"), task_files("ner", target), strict=True)),
-                      **baseline_cut("ner")})
+                      **STUDY.data_cut("ner")})
     for target in dict.fromkeys(r.view for r in STUDY.transfer_in_language):
         files = dict(zip(("train", "dev", "test"), task_files("ner", target), strict=True))
         cells.append({"source": target, "target": target, "setting": IN_LANGUAGE, "shots": 0,
-                      "train_files": [files["train"]], "files": files, **baseline_cut("ner")})
+                      "train_files": [files["train"]], "files": files, **STUDY.data_cut("ner")})
     return cells
 
 
