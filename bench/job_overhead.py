@@ -30,6 +30,8 @@ PHASES = (  # (phase, the log line that ends it)
 
 def job_phases(log: Path, wall: float) -> dict[str, float] | None:
     """Seconds per phase of one job, or None for a log without the phase lines (an older run)."""
+    if not log.is_file():
+        sys.exit(f"{log}: the log of the job benchmarked in its .tsv is missing")
     ends = {}
     for line in log.read_text(encoding="utf-8").splitlines():
         match = STAMP.match(line)
@@ -46,14 +48,24 @@ def job_phases(log: Path, wall: float) -> dict[str, float] | None:
     return phases
 
 
+def benchmark_seconds(path: Path) -> float:
+    """The wall seconds of a Snakemake benchmark file: line 2, first column, under the header ``s``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        if lines[0].split("\t")[0] != "s":
+            raise ValueError
+        return float(lines[1].split("\t")[0])
+    except (IndexError, ValueError):
+        sys.exit(f"{path}:2: expected a Snakemake benchmark file (header 's', then the seconds), found {lines[:2]}")
+
+
 def main(workdir: Path) -> None:
     totals: dict[str, float] = {}
     jobs = 0
     benchmarks = workdir / "results/benchmarks"
     for benchmark in sorted([*benchmarks.glob("finetune/**/*.tsv"), *benchmarks.glob("transfer/**/*.tsv")]):
         relative = benchmark.relative_to(benchmarks).with_suffix(".log")
-        wall = float(benchmark.read_text(encoding="utf-8").splitlines()[1].split("\t")[0])
-        phases = job_phases(workdir / "results/logs" / relative, wall)
+        phases = job_phases(workdir / "results/logs" / relative, benchmark_seconds(benchmark))
         if phases is None:
             continue
         jobs += 1
