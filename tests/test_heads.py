@@ -465,6 +465,42 @@ def test_backward_lstm_starts_at_each_sequences_own_end() -> None:
     assert padded[:, 3:].abs().sum() == 0
 
 
+def test_a_narrowed_encoder_trains_exactly_as_the_full_one(bert_dir: Path) -> None:
+    """Only the rows the run's sentences use are kept, and training on them changes nothing:
+    the same outputs after three AdamW steps with weight decay, dropout and clipping, and the
+    same values in every kept row, including one that only the evaluated sentence uses."""
+    train, evaluated = [["Il-Kunsill", "ħadem"], ["kelb", "ġie", "\u200b"]], [["qattus", "ħadem"]]
+    full, narrowed = (TransformerEncoder(bert_dir, layer_dropout=0.5, layer_dropout_at_eval=False) for _ in range(2))
+    full_items = full.prepare(train + evaluated)
+    items = narrowed.prepare(train + evaluated)
+    narrowed.narrow(items)
+    fixed = max(full.prefix + full.suffix + [full.pad_id, full.tokenizer.unk_token_id]) + 1
+    kept = sorted(set(range(fixed)) | {piece for item in full_items for piece in item.ids})
+    assert narrowed.transformer.get_input_embeddings().weight.shape == (len(kept), 16)
+    assert [[kept[piece] for piece in item.ids] for item in items] == [item.ids for item in full_items]
+    only_evaluated = set(full_items[2].ids) - {piece for item in full_items[:2] for piece in item.ids}
+    assert only_evaluated, "the evaluated sentence must have a piece that training never sees"
+
+    settings = {"lr_encoder": 1e-2, "lr_head": 1e-2, "weight_decay": 0.01}
+    optimizers = [AdamW(parameter_groups(e, e.pretrained_module(), settings)) for e in (full, narrowed)]
+    for step in range(3):
+        for encoder, optimizer, batch in ((full, optimizers[0], full_items), (narrowed, optimizers[1], items)):
+            torch.manual_seed(step)
+            encoder.train()
+            optimizer.zero_grad()
+            vectors, mask = encoder(**encoder.collate(batch[:2]))
+            vectors[mask].pow(2).sum().backward()
+            clip_grad_norm(list(encoder.parameters()), 1.0)
+            optimizer.step()
+    with torch.no_grad():
+        outputs = [e.eval()(**e.collate(batch[2:]))[0] for e, batch in ((full, full_items), (narrowed, items))]
+    assert torch.allclose(outputs[0], outputs[1], atol=1e-6)
+    rows = full.transformer.get_input_embeddings().weight[torch.tensor(kept)]
+    assert torch.allclose(rows, narrowed.transformer.get_input_embeddings().weight, atol=1e-7)
+    with pytest.raises(RuntimeError, match="before narrow"):
+        narrowed.prepare(evaluated)
+
+
 def test_fasttext_rows_get_sparse_gradients_and_only_theirs_move(tmp_path: Path) -> None:
     torch.manual_seed(0)
     encoder = FastTextEncoder(_fasttext_dir(tmp_path), "pos", [["il-", "kelb"], ["ġie"]])

@@ -323,12 +323,7 @@ def run_finetune(
     np.random.seed(seeds["numpy"])
     torch.manual_seed(seeds["torch"])
     encoder = kind.build(model_dir, task, train.words, settings)
-    model = TaskModel(encoder, spec.head(encoder.output_dim, labels)).to(device)
     log.info("%s encoder from %s built in %.1f s", kind.name, model_dir, time.perf_counter() - started)
-    optimizer = AdamW(parameter_groups(model, encoder.pretrained_module(), settings),
-                      correct_bias=settings["bias_correction"])
-    run = TrainingLoop(spec, model, optimizer, labels, settings, seeds, device, ckpt_dir,
-              checkpoint_key(task, model_dir, files, settings), np.random.default_rng(seeds["numpy"]))
 
     def prepare(split: Split, with_gold: bool) -> Data:
         inputs = encoder.prepare(split.words)
@@ -337,7 +332,13 @@ def run_finetune(
         return Data(split, inputs, lengths, gold)
 
     dev_data, train_data, test_data = prepare(dev, False), prepare(train, True), prepare(test, False)
+    encoder.narrow([*train_data.inputs, *dev_data.inputs, *test_data.inputs])
     log.info("tokenized, %.1f s after the start", time.perf_counter() - started)
+    model = TaskModel(encoder, spec.head(encoder.output_dim, labels)).to(device)
+    optimizer = AdamW(parameter_groups(model, encoder.pretrained_module(), settings),
+                      correct_bias=settings["bias_correction"])
+    run = TrainingLoop(spec, model, optimizer, labels, settings, seeds, device, ckpt_dir,
+              checkpoint_key(task, model_dir, files, settings), np.random.default_rng(seeds["numpy"]))
     progress = run.fit(train_data, dev_data, run.resume(), f"{task} {files.test}")
     log.info("trained, %.1f s after the start", time.perf_counter() - started)
     results = run.write_and_score({"dev": dev_data, "test": test_data}, out_dir)

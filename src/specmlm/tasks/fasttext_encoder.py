@@ -199,6 +199,10 @@ class FastTextEncoder(nn.Module):
     def prepare(self, sentences: list[list[str]]) -> list[list[int]]:
         return [[self.vocab.get(word, UNK) for word in words] for words in sentences]
 
+    def narrow(self, items: list[list[int]]) -> None:
+        """Nothing to narrow: the rows are the vectors' words and the training words, and their
+        gradients are sparse, so the optimiser already moves only a batch's rows."""
+
     @staticmethod
     def length(item: list[int]) -> int:
         return len(item)
