@@ -49,7 +49,8 @@ def main() -> None:
     if not args.quick:
         cases.append(("e5-small mt/pos", "pos", e5_small(), maltese_view(96, 64), 1))
     print(f"load at start {load()[0]:.2f}", flush=True)
-    print("| job | words/s narrowed | full (baseline) | ratio | job wall s | job CPU s | peak RSS MB | same history and test |")
+    print("| job | words/s narrowed | full (baseline) | ratio | job wall s | job CPU s | peak RSS MB "
+          "| same history and test |")
     print("|---|---|---|---|---|---|---|---|")
     for case, task, model, view, repeats in cases:
         spec = json.dumps({"case": case.replace(" ", "-").replace("/", "-"), "task": task,

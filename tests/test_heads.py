@@ -474,10 +474,14 @@ def test_a_narrowed_encoder_trains_exactly_as_the_full_one(bert_dir: Path) -> No
     full_items = full.prepare(train + evaluated)
     items = narrowed.prepare(train + evaluated)
     narrowed.narrow(items)
-    fixed = max(full.prefix + full.suffix + [full.pad_id, full.tokenizer.unk_token_id]) + 1
-    kept = sorted(set(range(fixed)) | {piece for item in full_items for piece in item.ids})
-    assert narrowed.transformer.get_input_embeddings().weight.shape == (len(kept), 16)
-    assert [[kept[piece] for piece in item.ids] for item in items] == [item.ids for item in full_items]
+    pairs = {(old, new) for before, after in zip(full_items, items, strict=True)
+             for old, new in zip(before.ids, after.ids, strict=True)}
+    assert len({old for old, _ in pairs}) == len({new for _, new in pairs}) == len(pairs)  # one row per piece
+    unk = full.tokenizer.unk_token_id
+    assert (unk, unk) in pairs  # the zero-width word's UNK, like the padding and wrapping ids, keeps its number
+    fixed = max(full.prefix + full.suffix + [full.pad_id, unk]) + 1
+    rows = {new for _, new in pairs} | set(range(fixed))
+    assert narrowed.transformer.get_input_embeddings().weight.shape == (len(rows), 16)
     only_evaluated = set(full_items[2].ids) - {piece for item in full_items[:2] for piece in item.ids}
     assert only_evaluated, "the evaluated sentence must have a piece that training never sees"
 
@@ -495,8 +499,11 @@ def test_a_narrowed_encoder_trains_exactly_as_the_full_one(bert_dir: Path) -> No
     with torch.no_grad():
         outputs = [e.eval()(**e.collate(batch[2:]))[0] for e, batch in ((full, full_items), (narrowed, items))]
     assert torch.allclose(outputs[0], outputs[1], atol=1e-6)
-    rows = full.transformer.get_input_embeddings().weight[torch.tensor(kept)]
-    assert torch.allclose(rows, narrowed.transformer.get_input_embeddings().weight, atol=1e-7)
+    old_ids, new_ids = (torch.tensor(sorted(pairs))[:, side] for side in (0, 1))
+    full_rows = full.transformer.get_input_embeddings().weight[old_ids]
+    assert torch.allclose(full_rows, narrowed.transformer.get_input_embeddings().weight[new_ids], atol=1e-7)
+    start = TransformerEncoder(bert_dir, 0.5, False).transformer.get_input_embeddings().weight[old_ids]
+    assert (full_rows - start).abs().amax(1).gt(0).all()  # every kept row moved: trained, or decayed only
     with pytest.raises(RuntimeError, match="before narrow"):
         narrowed.prepare(evaluated)
 
