@@ -1,7 +1,7 @@
 """The tiny BERT the tests build over a real WordPiece vocabulary (mBERT's, unless told).
 
 One builder, so every test's model is the study's cased WordPiece tokenizer
-(:func:`specmlm.tokstats.wordpiece_tokenizer`) beside randomly initialised weights of a given
+(:func:`specmlm.wordpiece.wordpiece_tokenizer`) beside randomly initialised weights of a given
 shape and seed; the feed-forward width is twice the hidden size throughout.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from transformers import BertConfig, BertModel, BertPreTrainedModel, PreTrainedTokenizerBase
 
-from specmlm.tokstats import wordpiece_tokenizer
+from specmlm.wordpiece import wordpiece_tokenizer
 from tests.conftest import MBERT_VOCAB
 
 

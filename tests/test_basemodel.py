@@ -18,7 +18,7 @@ from specmlm.errors import ConfigError, InputError
 from specmlm.formats.text import read_lines
 from specmlm.mlm.pretrain import load_masked_lm
 from specmlm.representations import BASE_RECIPES
-from specmlm.tokstats import wordpiece_tokenizer
+from specmlm.wordpiece import wordpiece_tokenizer
 from tests.models import tiny_bert
 
 torch.set_num_threads(1)

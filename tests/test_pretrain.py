@@ -40,7 +40,7 @@ from specmlm.mlm.pretrain import (
 )
 from specmlm.settings import LaptSettings, ScratchSettings
 from specmlm.tasks.optimizer import AdamW
-from specmlm.tokstats import wordpiece_tokenizer
+from specmlm.wordpiece import wordpiece_tokenizer
 from tests.models import tiny_bert
 
 torch.set_num_threads(1)

@@ -17,10 +17,9 @@ from specmlm.tokstats import (
     scheme_of,
     stats_for_files,
     token_stats,
-    tokenizer_from_wordpiece_vocab,
     with_proportions,
-    wordpiece_tokenizer,
 )
+from specmlm.wordpiece import tokenizer_from_wordpiece_vocab, wordpiece_tokenizer
 from tests.conftest import DEMO_DATA, MBERT_VOCAB
 
 UG_TRAIN = DEMO_DATA / "ud" / "UD_Uyghur-UDT" / "ug_udt-ud-train.conllu"
@@ -67,13 +66,7 @@ def test_sentencepiece_counts_treat_a_bare_marker_as_part_of_the_word_start():
 
 
 def test_word_level_variants_differ_only_for_byte_level_bpe(tiny_wordpiece):
-    # byte-level BPE over the 256 byte symbols with the merges a+b -> ab, Ġ+ab -> Ġab
-    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
-    vocab = {token: index for index, token in enumerate(["<unk>", *alphabet, "ab", "Ġab"])}
-    backend = Tokenizer(models.BPE(vocab, [("a", "b"), ("Ġ", "ab")], unk_token="<unk>"))
-    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    backend.decoder = decoders.ByteLevel()
-    bytelevel = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>")
+    bytelevel = _bytelevel_bpe()
     assert scheme_of(bytelevel) == "bytelevel"
     # lines: "ab ba" -> ab | Ġ b a, "ba" -> b a: 6 pieces, continuations b, a, a
     # words alone: ab -> ab, ba -> b a (twice): 5 pieces, continuations a, a
@@ -147,6 +140,36 @@ def test_stats_for_files_reads_the_given_files(tmp_path, mbert):
     assert (rows[1]["words"], rows[2]["words"]) == (3, 6)
     with pytest.raises(ValueError, match="report.json: not a prepared dataset file"):
         stats_for_files(mbert, [view / "text" / "report.json"])
+
+
+def _bytelevel_bpe():
+    """Byte-level BPE over the 256 byte symbols with the merges a+b -> ab, Ġ+ab -> Ġab."""
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    vocab = {token: index for index, token in enumerate(["<unk>", *alphabet, "ab", "Ġab"])}
+    backend = Tokenizer(models.BPE(vocab, [("a", "b"), ("Ġ", "ab")], unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    return PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>")
+
+
+def test_a_saved_directory_counts_as_the_loaded_tokenizer(tmp_path, mbert):
+    """The statistics jobs read a directory through ``tokenizers`` alone; every scheme counts the
+    same pieces and UNKs as the transformers tokenizer saved there."""
+    sentencepiece = XLMRobertaTokenizer(vocab=[("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁ab", -1.0),
+                                               ("a", -2.0), ("b", -2.0), ("c", -2.0), ("▁", -3.0), ("<mask>", 0.0)])
+    lines = [" ".join(sentence.words) for sentence in read_ud(UG_TRAIN)][:200] + ["ab abc xa", "ab ba", "Naïve Wörter 中文"]
+    for name, tokenizer in (("mbert", mbert), ("bytelevel", _bytelevel_bpe()), ("sentencepiece", sentencepiece)):
+        tokenizer.save_pretrained(tmp_path / name)
+        from_directory = token_stats(tmp_path / name, lines)
+        assert from_directory == token_stats(tokenizer, lines), name
+        assert from_directory["unk"] > 0 or name == "bytelevel", name
+
+
+def test_a_directory_without_a_fast_tokenizer_is_named(tmp_path):
+    (tmp_path / "tok").mkdir()
+    (tmp_path / "tok" / "tokenizer_config.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError, match=r"tokenizer\.json.*fast tokenizer"):
+        stats_for_files(tmp_path / "tok", [])
 
 
 def test_stats_for_files_rejects_a_file_without_words(tmp_path, mbert):

@@ -22,11 +22,12 @@ from transformers import (
 from specmlm.errors import ConfigError
 from specmlm.formats.conllu import read_ud
 from specmlm.formats.text import read_lines
-from specmlm.tokstats import token_stats, wordpiece_tokenizer
+from specmlm.tokstats import token_stats
 from specmlm.vocab.augment import augment
 from specmlm.vocab.pieces import select_new_pieces, train_wordpiece
 from specmlm.vocab.rows import initialise_rows, ngram_similarity, sparsemax
 from specmlm.vocab.tokenizer import METHODS
+from specmlm.wordpiece import wordpiece_tokenizer
 from tests.conftest import DEMO_DATA
 from tests.models import tiny_bert
 

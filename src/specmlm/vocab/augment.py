@@ -13,10 +13,11 @@ from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoTokeni
 from specmlm.atomic import staged_directory, write_json, write_text
 from specmlm.formats.text import read_documents, read_lines
 from specmlm.settings import VocabSettings
-from specmlm.tokstats import token_stats, wordpiece_tokenizer
+from specmlm.tokstats import token_stats
 from specmlm.vocab.pieces import WORDPIECE_SPECIALS, Convention, convention_of, select_new_pieces, train_wordpiece
 from specmlm.vocab.rows import INIT_SEED, initialise_rows
 from specmlm.vocab.tokenizer import METHODS
+from specmlm.wordpiece import wordpiece_tokenizer
 
 MLM_ARCHITECTURE_SUFFIXES = ("ForMaskedLM", "ForPreTraining")
 
