@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from specmlm.errors import InputError
-from specmlm.formats.conllu import read_conllu, read_ud, write_conllu
+from specmlm.formats.conllu import read_conllu, read_ud, task_view, write_conllu
 from specmlm.formats.ner import read_ner, read_prepared_ner, repair_iob2, write_ner
 from specmlm.formats.text import read_documents, write_documents
+from tests.conftest import DEMO_DATA, TEST_DATA
 
 WOLOF_DEV = Path("ud/UD_Wolof-WTB/wo_wtb-ud-dev.conllu")
 
@@ -41,6 +42,34 @@ def test_conllu_round_trip_is_exact_and_multiword_tokens_stay_out_of_the_task_vi
     assert sum(len(v.words) for v in views) == 10294
     ranges = sum(1 for s in sentences for t in s if isinstance(t["id"], tuple))
     assert ranges == 299
+
+
+@pytest.mark.parametrize(
+    "path",
+    [DEMO_DATA / "ud" / name for name in ("UD_Uyghur-UDT/ug_udt-ud-dev.conllu", "UD_Wolof-WTB/wo_wtb-ud-dev.conllu",
+                                          "UD_Maltese-MUDT/mt_mudt-ud-dev.conllu")]
+    + [TEST_DATA / "ud-r2.5" / name for name in ("UD_Belarusian-HSE/be_hse-ud-dev.conllu", "UD_Irish-IDT/ga_idt-ud-dev.conllu",
+                                                 "UD_Vietnamese-VTB/vi_vtb-ud-dev.conllu")],
+    ids=lambda path: path.name,
+)
+def test_task_views_from_the_columns_equal_those_of_the_parsed_file(path: Path) -> None:
+    """``read_ud`` reads the columns without ``conllu``; it must give exactly the views of the
+    lossless parse, multiword ranges (Wolof), empty nodes and forms with spaces (Vietnamese) included."""
+    assert read_ud(path) == [task_view(sentence) for sentence in read_conllu(path)]
+
+
+def test_task_view_of_a_hand_case_with_a_range_an_empty_node_and_blank_tags(tmp_path: Path) -> None:
+    text = ("# text = Abdom x\n"
+            "1-2\tAbdom\t_\t_\t_\t_\t_\t_\t_\t_\n"
+            "1\tAb\tab\tDET\t_\t_\t2\tdet\t_\t_\n"
+            "2\tdom\tdom\tNOUN\tNN\t_\t0\troot\t_\t_\n"
+            "2.1\tis\tbe\tAUX\t_\t_\t_\t_\t2:cop\t_\n"
+            "3\t_\t_\tPUNCT\t\t_\t2\tpunct\t_\t_\n\n")
+    path = write(tmp_path, text)
+    (view,) = read_ud(path)
+    assert (view.words, view.upos, view.xpos, view.heads, view.deprels) == (
+        ["Ab", "dom", "_"], ["DET", "NOUN", "PUNCT"], ["_", "NN", "_"], [2, 0, 2], ["det", "root", "punct"])
+    assert [view] == [task_view(sentence) for sentence in read_conllu(path)]
 
 
 @pytest.mark.parametrize(

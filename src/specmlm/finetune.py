@@ -264,7 +264,7 @@ def read_splits(task: Task, files: ViewFiles, settings: FinetuneSettings) -> tup
     target data to pick with) and the view's test split is scored.
     """
     train_files = [Path(f) for f in settings["train_files"]] if settings["train_files"] else [files.train]
-    parts = [task.read(file, settings) for file in train_files]
+    parts = [task.read(file, settings, written=False) for file in train_files]
     source = Split(
         parts[0].path,
         [w for part in parts for w in part.words],
@@ -272,7 +272,7 @@ def read_splits(task: Task, files: ViewFiles, settings: FinetuneSettings) -> tup
         [s for part in parts for s in part.source],
     ).first(settings["max_train_sentences"])
     if settings["shots"]:
-        shots = task.read(files.train, settings).first(settings["shots"])
+        shots = task.read(files.train, settings, written=False).first(settings["shots"])
         source = Split(source.path, source.words + shots.words, source.gold + shots.gold, source.source + shots.source)
     limit = settings["max_eval_sentences"]
     dev_file = Path(settings["dev_file"]) if settings["dev_file"] else files.dev

@@ -17,7 +17,7 @@ class NerTask(TagTask):
 
     name, folder, extension, metric = "ner", "ner", "tsv", "span_f1"
 
-    def read(self, path: Path, settings: dict[str, Any]) -> Split:
+    def read(self, path: Path, settings: dict[str, Any], written: bool = True) -> Split:
         sentences = read_prepared_ner(path)
         return Split(path, [s.tokens for s in sentences], [s.tags for s in sentences], sentences)
 

@@ -19,8 +19,8 @@ class PosTask(TreebankFile, TagTask):
 
     name, folder, extension, metric = "pos", "ud", "conllu", "accuracy"
 
-    def read(self, path: Path, settings: dict[str, Any]) -> Split:
-        sentences, views = read_treebank(path)
+    def read(self, path: Path, settings: dict[str, Any], written: bool = True) -> Split:
+        sentences, views = read_treebank(path, written)
         column = settings["pos_column"]
         if column is None:
             raise ConfigError("pos_column", f"the pos task needs one of {POS_COLUMNS}")

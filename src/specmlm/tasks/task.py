@@ -22,6 +22,7 @@ class Split:
 
     ``complete`` is False when only the first sentences of ``path`` were kept; the gold that a
     prediction file is scored against must then be written out too (:meth:`Task.write_gold`).
+    ``source`` is empty for a split read as one that is never written (training data).
     """
 
     path: Path
@@ -47,7 +48,9 @@ class Task(Protocol):
     extension: str
     metric: str
 
-    def read(self, path: Path, settings: dict[str, Any]) -> Split: ...
+    def read(self, path: Path, settings: dict[str, Any], written: bool = True) -> Split:
+        """``written``: whether predictions are written into this split (not for training data)."""
+        ...
     def labels(self, splits: list[Split]) -> list[str]: ...
     def head(self, input_dim: int, labels: list[str]) -> Head: ...
     def encode(self, gold: Any, index: dict[str, int]) -> Any: ...

@@ -6,11 +6,18 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from specmlm.formats.conllu import UDSentence, read_conllu, task_view, write_conllu
+from specmlm.formats.conllu import UDSentence, read_conllu, read_ud, task_view, write_conllu
 from specmlm.tasks.task import Split
 
 
-def read_treebank(path: Path) -> tuple[list[Any], list[UDSentence]]:
+def read_treebank(path: Path, written: bool) -> tuple[list[Any], list[UDSentence]]:
+    """The token lists of a split that predictions are written into, and its task views.
+
+    A split that is never written (training data) is read as task views alone, which skips the
+    costly lossless parse (:func:`specmlm.formats.conllu.read_ud`); its token lists are empty.
+    """
+    if not written:
+        return [], read_ud(path)
     sentences = read_conllu(path)
     return sentences, [task_view(sentence) for sentence in sentences]
 

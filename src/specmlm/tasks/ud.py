@@ -21,8 +21,8 @@ class UdTask(TreebankFile):
 
     name, folder, extension, metric = "ud", "ud", "conllu", "las"
 
-    def read(self, path: Path, settings: dict[str, Any]) -> Split:
-        sentences, views = read_treebank(path)
+    def read(self, path: Path, settings: dict[str, Any], written: bool = True) -> Split:
+        sentences, views = read_treebank(path, written)
         return Split(path, [v.words for v in views], [(v.heads, v.deprels) for v in views], sentences)
 
     def labels(self, splits: list[Split]) -> list[str]:
