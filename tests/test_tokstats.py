@@ -172,6 +172,23 @@ def test_a_directory_without_a_fast_tokenizer_is_named(tmp_path):
         stats_for_files(tmp_path / "tok", [])
 
 
+def test_a_broken_tokenizer_directory_names_the_file_and_what_was_expected(tmp_path, tiny_wordpiece):
+    tiny_wordpiece.save_pretrained(tmp_path / "tok")
+    config = tmp_path / "tok" / "tokenizer_config.json"
+    good = config.read_text(encoding="utf-8")
+    config.write_text('{\n  "unk_token": "[UNK]",\n  oops\n}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"tokenizer_config\.json:3: not JSON") as err:
+        stats_for_files(tmp_path / "tok", [])
+    assert err.value.line == 3
+    config.write_text(good.replace('"[UNK]"', '"<unk>"'), encoding="utf-8")
+    with pytest.raises(InputError, match=r"tokenizer_config\.json.*unk_token '<unk>' is not in tokenizer\.json's vocabulary"):
+        stats_for_files(tmp_path / "tok", [])
+    config.write_text(good, encoding="utf-8")
+    (tmp_path / "tok" / "tokenizer.json").write_text("{\"model\": 3}", encoding="utf-8")
+    with pytest.raises(InputError, match=r"tokenizer\.json: not a tokenizers file .*expected a fast tokenizer's JSON"):
+        stats_for_files(tmp_path / "tok", [])
+
+
 def test_stats_for_files_rejects_a_file_without_words(tmp_path, mbert):
     (tmp_path / "text").mkdir()
     (tmp_path / "text" / "valid.txt").write_text("\n \n\n", encoding="utf-8")

@@ -117,11 +117,23 @@ def counting(tokenizer: str | Path | PreTrainedTokenizerBase) -> Counting:
     for name in ("tokenizer.json", "tokenizer_config.json"):
         if not (directory / name).is_file():
             raise InputError(directory / name, None, "missing; expected a save_pretrained tokenizer directory with a fast tokenizer")
-    backend = plain_backend(Tokenizer.from_file(str(directory / "tokenizer.json")))
-    unk: Any = json.loads((directory / "tokenizer_config.json").read_text(encoding="utf-8")).get("unk_token")
+    try:
+        backend = plain_backend(Tokenizer.from_file(str(directory / "tokenizer.json")))
+    except Exception as err:  # tokenizers raises a bare Exception for any unreadable file
+        raise InputError(directory / "tokenizer.json", None, f"not a tokenizers file ({err}); expected a fast tokenizer's JSON") from None
+    config_file = directory / "tokenizer_config.json"
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise InputError(config_file, err.lineno, f"not JSON ({err.msg}); expected a tokenizer configuration") from None
+    unk: Any = config.get("unk_token") if isinstance(config, dict) else None
     if isinstance(unk, dict):  # an AddedToken, serialised
         unk = unk.get("content")
-    return Counting(backend, None if unk is None else backend.token_to_id(unk))
+    if unk is None:
+        return Counting(backend, None)
+    if backend.token_to_id(unk) is None:
+        raise InputError(config_file, None, f"unk_token {unk!r} is not in tokenizer.json's vocabulary; expected one of its pieces")
+    return Counting(backend, backend.token_to_id(unk))
 
 
 def with_proportions(counts: dict[str, int]) -> dict[str, int | float]:
