@@ -97,6 +97,32 @@ def test_each_kind_is_one_entry_the_rules_read(paper: dict) -> None:
     assert error.value.key == "variants.xlmr_va.lapt"
 
 
+def test_exclude_drops_exactly_the_matching_cells_and_their_encoders(paper: dict) -> None:
+    config = copy.deepcopy(paper)
+    config["study"]["exclude"] = [{"task": "ud", "variant": "fasttext"}, {"view": "ug-Latn", "variant": "roberta"}]
+    full, study = Study(paper), Study(config)
+    dropped = {run for run in full.runs if (run.task, run.variant) == ("ud", "fasttext") or (run.view, run.variant) == ("ug-Latn", "roberta")}
+    assert len(dropped) == 9 * 5 + 3 * 5  # UD on 9 views (8 languages and ug-Latn), and ug-Latn's 3 tasks, x 5 seeds
+    assert set(study.runs) == set(full.runs) - dropped and study.grid == full.runs
+    assert ("ug-Latn", "roberta") in full.encoders() and ("ug-Latn", "roberta") not in study.encoders()
+    assert ("be", "fasttext") in study.encoders()  # POS and NER still train on its vectors
+    validate(config)
+
+
+@pytest.mark.parametrize(
+    ("exclude", "key", "message"),
+    [
+        ([{"task": "ud", "variant": "xlmr"}], "study.exclude.0.variant", "'xlmr' is not one of the study's variants"),
+        ([{"view": "ug"}, {"view": "ur-Latn"}], "study.exclude.1.view", "'ur-Latn' is not one of the study's views"),
+        ([{"task": "pos", "view": "ug"}, {"task": "ud", "view": "mhr"}], "study.exclude.1", "matches no run of the study"),  # mhr has no treebank
+        ([{}], "study.exclude.0", "should be non-empty"),
+        ([{"language": "ug"}], "study.exclude.0", "Additional properties"),
+    ],
+)
+def test_an_exclusion_that_drops_nothing_is_refused(paper: dict, exclude: list, key: str, message: str) -> None:
+    assert_refused(paper, lambda c: c["study"].update(exclude=exclude), key, message)
+
+
 def test_demo_config_is_valid(demo: dict) -> None:
     study = Study(demo)
     assert {"ug", "ug-Latn", "wo", "mt"} == set(study.views)

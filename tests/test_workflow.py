@@ -75,34 +75,37 @@ def test_demo_study_end_to_end(repo: Path) -> None:
     # barely gains from a second thread, which a second job would use in full.
     snakemake(repo, "--cores", "2", "--set-threads", "pretrain=1", "build_base_model=1", *fast, timeout=1500)
     tables = repo / "results/tables"
-    for task, views in (("pos", {"ug", "ug-Latn", "wo"}), ("ud", {"ug", "ug-Latn", "wo"}), ("ner", {"wo"})):
+    every = {"fasttext", "roberta", "mbert", "lapt", "va"}
+    mbert_family = {"mbert", "lapt", "va"}
+    # The config's study.exclude leaves out POS with fastText and RoBERTa, and UD but on Wolof.
+    cells = {}
+    for task, views, variants in (("pos", {"ug", "ug-Latn", "wo"}, mbert_family), ("ud", {"wo"}, every), ("ner", {"wo"}, every)):
         table = pd.read_csv(tables / f"{task}.csv")
         rows = table[~table["view"].str.startswith("avg")]
         assert set(rows["view"]) == views
-        assert set(rows["variant"]) == {"fasttext", "roberta", "mbert", "lapt", "va"}
+        assert set(rows["variant"]) == variants
         assert (rows["n_seeds"] == 1).all()
         assert rows["mean"].between(0, 100).all() and rows["std"].isna().all()
         assert (tables / f"{task}.md").read_text(encoding="utf-8").startswith("| view |")
         assert rows["baseline"].notna().all()
         assert (rows["margin"] == (rows["mean"] - rows["baseline"]).round(2)).all()
-    # Learning: POS and NER train to convergence here (tests/configs/demo-fast.yaml), and their
-    # cells beat the view's trivial baseline, fitted on the same sentences: the most frequent tag
-    # per word (POS), the gazetteer of training entities (NER). NER: every representation, RoBERTa
-    # from scratch and fastText too (seed 0, 2026-12-01: margins +3.3 and +7.1; the mBERT family
-    # +9 to +11). POS: the mBERT family; fastText and RoBERTa keep the short budget there. Not in
-    # Uyghur's Arabic script, where mBERT's vocabulary turns 16% of the words into [UNK], as for
-    # the paper's own mBERT (PAPER §10.1): there the assertion is the paper's finding, that
-    # transliteration rescues it. UD parsing runs only to exercise its stages: the biaffine parser
-    # needs 30-55 epochs on the full treebank to learn (demo/with-ud.yaml), minutes a run here;
+        cells[task] = rows.set_index(["view", "variant"])
+    # Learning: POS and NER train to convergence here (tests/configs/demo-fast.yaml), and every
+    # cell of theirs beats the view's trivial baseline, fitted on the same sentences: the most
+    # frequent tag per word (POS), the gazetteer of training entities (NER). NER: every
+    # representation, RoBERTa from scratch and fastText too (seed 0, 2026-12-01: margins +3.3 and
+    # +7.1; the mBERT family +9 to +11). POS: the mBERT family. Not in Uyghur's Arabic script,
+    # where mBERT's vocabulary turns 16% of the words into [UNK], as for the paper's own mBERT
+    # (PAPER §10.1): there the assertion is the paper's finding, that transliteration rescues it.
+    # UD parsing runs only to exercise its stages: the biaffine parser needs 30-55 epochs on the
+    # full treebank to learn (demo/with-ud.yaml), minutes a run here;
     # test_finetune.py::test_parser_beats_attach_to_previous_word asserts that it learns attachments.
-    pos = pd.read_csv(tables / "pos.csv").set_index(["view", "variant"])
-    ner = pd.read_csv(tables / "ner.csv").set_index(["view", "variant"])
-    for view in ("ug-Latn", "wo"):
-        assert (pos.loc[view].loc[["mbert", "lapt", "va"], "margin"] > 1).all(), pos.loc[view]
-    assert (ner.loc["wo", "margin"] > 1).all(), ner.loc["wo"]
+    pos, ner = cells["pos"], cells["ner"]
+    for learned in (pos.drop(index="ug", level="view"), ner):
+        assert (learned["margin"] > 1).all(), learned
     assert pos.loc[("ug-Latn", "mbert"), "mean"] > pos.loc[("ug", "mbert"), "mean"] + 5
     baselines = pd.read_csv(tables / "baselines.csv")
-    assert len(baselines) == 3 + 3 + 1 and baselines[["dev", "test"]].gt(0).all().all()
+    assert len(baselines) == 3 + 1 + 1 and baselines[["dev", "test"]].gt(0).all().all()
     tokenization = pd.read_csv(tables / "tokenization.csv")
     ug_train = tokenization.query("view == 'ug' and dataset == 'ud' and split == 'train'").set_index("tokenizer")
     assert ug_train.loc["mbert", "unk_prop"] == pytest.approx(0.15898, abs=5e-6)
@@ -121,7 +124,7 @@ def test_demo_study_end_to_end(repo: Path) -> None:
     assert (repo / "results/plots/scores_pos.png").is_file()
     assert (repo / "results/plots/learning_curves.png").is_file()
     curves = pd.read_csv(tables / "learning_curves.csv")
-    assert len(curves[["task", "view", "variant", "seed"]].drop_duplicates()) == 5 * (3 + 3 + 1)
+    assert len(curves[["task", "view", "variant", "seed"]].drop_duplicates()) == 3 * 3 + 5 + 5
     assert "## The paper's main findings, here" in (repo / "results/README.md").read_text(encoding="utf-8")
     assert "Nothing to be done" in snakemake(repo, "-n", *fast).stdout
     (repo / "checkpoints.yaml").write_text("finetune: {checkpoint_every_s: 0}\n", encoding="utf-8")

@@ -58,6 +58,7 @@ def validate(config: dict[str, Any], configfiles: Sequence[str | Path] = (), sch
         error = errors[-1] if errors[-1].validator != "oneOf" else errors[0]
         raise ConfigError(_dotted(error.absolute_path), error.message)
     _check_references(config)
+    _check_exclude(config)
     _check_split(config)
     _check_not_empty(config)
     _check_local_files(config)
@@ -141,6 +142,22 @@ def _check_references(config: dict[str, Any]) -> None:
             if view in views:
                 raise ConfigError(f"languages.{lang}.translit.{view}", "view name is used twice")
             views.add(view)
+
+
+def _check_exclude(config: dict[str, Any]) -> None:
+    """An exclusion that drops nothing is a typo or a stale line: refuse it rather than run the cell."""
+    study = Study(config)
+    names = {"task": config["study"]["tasks"], "view": list(study.views), "variant": config["study"]["variants"]}
+    for i, entry in enumerate(config["study"].get("exclude", [])):
+        for key, value in entry.items():
+            if value not in names[key]:
+                raise ConfigError(f"study.exclude.{i}.{key}", f"{value!r} is not one of the study's {key}s ({', '.join(names[key])})")
+        if not any(_matches(entry, run) for run in study.grid):
+            raise ConfigError(f"study.exclude.{i}", f"{entry} matches no run of the study")
+
+
+def _matches(entry: dict[str, str], run: TaskRun) -> bool:
+    return all(getattr(run, key) == value for key, value in entry.items())
 
 
 def _check_split(config: dict[str, Any]) -> None:
@@ -296,7 +313,8 @@ class Study:
         return view.has_text or not self.kind(variant).needs_text
 
     @cached_property
-    def runs(self) -> list[TaskRun]:
+    def grid(self) -> list[TaskRun]:
+        """Every run the study's tasks, views, variants and seeds can form, before ``study.exclude``."""
         study = self.config["study"]
         return [
             TaskRun(task, view.name, variant, seed)
@@ -307,6 +325,11 @@ class Study:
             if self.variant_applies(view, variant)
             for seed in study["seeds"]
         ]
+
+    @cached_property
+    def runs(self) -> list[TaskRun]:
+        excluded = self.config["study"].get("exclude", [])
+        return [run for run in self.grid if not any(_matches(entry, run) for entry in excluded)]
 
     @cached_property
     def transfer_runs(self) -> list[TransferRun]:
