@@ -180,6 +180,9 @@ def test_a_broken_tokenizer_directory_names_the_file_and_what_was_expected(tmp_p
     with pytest.raises(InputError, match=r"tokenizer_config\.json:3: not JSON") as err:
         stats_for_files(tmp_path / "tok", [])
     assert err.value.line == 3
+    config.write_text('["[UNK]"]\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"tokenizer_config\.json:1: a JSON list; expected an object"):
+        stats_for_files(tmp_path / "tok", [])
     config.write_text(good.replace('"[UNK]"', '"<unk>"'), encoding="utf-8")
     with pytest.raises(InputError, match=r"tokenizer_config\.json.*unk_token '<unk>' is not in tokenizer\.json's vocabulary"):
         stats_for_files(tmp_path / "tok", [])

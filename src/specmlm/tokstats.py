@@ -126,7 +126,9 @@ def counting(tokenizer: str | Path | PreTrainedTokenizerBase) -> Counting:
         config = json.loads(config_file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise InputError(config_file, err.lineno, f"not JSON ({err.msg}); expected a tokenizer configuration") from None
-    unk: Any = config.get("unk_token") if isinstance(config, dict) else None
+    if not isinstance(config, dict):
+        raise InputError(config_file, 1, f"a JSON {type(config).__name__}; expected an object (a tokenizer configuration)")
+    unk: Any = config.get("unk_token")
     if isinstance(unk, dict):  # an AddedToken, serialised
         unk = unk.get("content")
     if unk is None:
