@@ -113,13 +113,15 @@ def test_exclude_drops_exactly_the_matching_cells_and_their_encoders(paper: dict
     ("exclude", "key", "message"),
     [
         ([{"task": "ud", "variant": "xlmr"}], "study.exclude.0.variant", "'xlmr' is not one of the study's variants"),
-        ([{"view": "ug"}, {"view": "ur-Latn"}], "study.exclude.1.view", "'ur-Latn' is not one of the study's views"),
+        ([{"task": "pos", "view": "ug"}, {"view": "ur-Latn"}], "study.exclude.1.view", "'ur-Latn' is not one of the study's views"),
         ([{"task": "pos", "view": "ug"}, {"task": "ud", "view": "mhr"}], "study.exclude.1", "matches no run of the study"),  # mhr has no treebank
         ([{}], "study.exclude.0", "should be non-empty"),
+        ([{"task": "ner", "view": "ug-Latn"}], "study.exclude.0",
+         "drops results/runs/ner/ug-Latn/mbert/seed0, the in-language run the transfer table compares its cells with"),
         ([{"language": "ug"}], "study.exclude.0", "Additional properties"),
     ],
 )
-def test_an_exclusion_that_drops_nothing_is_refused(paper: dict, exclude: list, key: str, message: str) -> None:
+def test_an_exclusion_that_drops_nothing_or_a_transfer_run_is_refused(paper: dict, exclude: list, key: str, message: str) -> None:
     assert_refused(paper, lambda c: c["study"].update(exclude=exclude), key, message)
 
 

@@ -145,7 +145,8 @@ def _check_references(config: dict[str, Any]) -> None:
 
 
 def _check_exclude(config: dict[str, Any]) -> None:
-    """An exclusion that drops nothing is a typo or a stale line: refuse it rather than run the cell."""
+    """An exclusion that drops nothing is a typo or a stale line, and one that drops a run the
+    transfer table needs would run anyway: refuse both rather than surprise."""
     study = Study(config)
     names = {"task": config["study"]["tasks"], "view": list(study.views), "variant": config["study"]["variants"]}
     for i, entry in enumerate(config["study"].get("exclude", [])):
@@ -154,6 +155,10 @@ def _check_exclude(config: dict[str, Any]) -> None:
                 raise ConfigError(f"study.exclude.{i}.{key}", f"{value!r} is not one of the study's {key}s ({', '.join(names[key])})")
         if not any(_matches(entry, run) for run in study.grid):
             raise ConfigError(f"study.exclude.{i}", f"{entry} matches no run of the study")
+        needed = next((run for run in study.transfer_in_language if _matches(entry, run)), None)
+        if needed:
+            raise ConfigError(f"study.exclude.{i}", f"{entry} drops {needed.path}, the in-language run the transfer "
+                              "table compares its cells with; narrow the entry, or take the variant out of transfer.variants")
 
 
 def _matches(entry: dict[str, str], run: TaskRun) -> bool:
